@@ -1,0 +1,198 @@
+"""The unified vocabulary shared by the gateway and every connector (DESIGN.md §2, Records).
+
+Ids are strings everywhere; datetimes are timezone-aware. Fields may be added, never renamed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Address(_Record):
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+
+
+class CareUnit(_Record):
+    id: str
+    name: str
+    timezone: str = Field(description="IANA time zone of the care unit, e.g. Australia/Sydney.")
+    address: Address | None = None
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+
+
+class ResourceKind(StrEnum):
+    practitioner = "practitioner"
+    equipment = "equipment"
+
+
+class Resource(_Record):
+    id: str
+    name: str
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    kind: ResourceKind = ResourceKind.practitioner
+    designation: str | None = Field(default=None, description="Profession, e.g. Physiotherapist.")
+    description: str | None = None
+
+
+class ScheduleBlock(_Record):
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class HealthcareService(_Record):
+    id: str
+    name: str
+    duration_minutes: int
+    description: str | None = None
+    price: str | None = Field(default=None, description="Price as a decimal string, where the EHR has one.")
+    resource_ids: list[str] = Field(default_factory=list)
+
+
+class Timeslot(_Record):
+    start: AwareDatetime
+    end: AwareDatetime
+    resource_id: str
+    healthcare_service_id: str
+
+
+class PatientBase(_Record):
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    gender: str | None = None
+    external_id: str | None = None
+    phones: list[str] = Field(default_factory=list)
+    emails: list[str] = Field(default_factory=list)
+    address: Address | None = None
+
+
+class PatientCreate(PatientBase):
+    first_name: str = Field(min_length=1, max_length=255)
+    last_name: str = Field(min_length=1, max_length=255)
+
+
+class PatientQuery(_Record):
+    """Search criteria; every field narrows the result (AND)."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    email: str | None = None
+    phone: str | None = None
+    external_id: str | None = None
+
+
+class Patient(PatientBase):
+    id: str
+    emr_id: str
+    care_unit_id: str
+
+
+class AppointmentStatus(StrEnum):
+    booked = "booked"
+    awaiting_confirmation = "awaiting_confirmation"
+    completed = "completed"
+    cancelled = "cancelled"
+    did_not_arrive = "did_not_arrive"
+
+
+class Appointment(_Record):
+    id: str
+    care_unit_id: str
+    start: AwareDatetime
+    end: AwareDatetime
+    status: AppointmentStatus
+    patient_id: str | None
+    resource_id: str
+    healthcare_service_id: str | None
+    comment: str | None = None
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+
+
+class AppointmentQuery(_Record):
+    patient_id: str | None = None
+    resource_id: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    status: AppointmentStatus | None = None
+
+
+class NewAppointment(_Record):
+    """A booking the connector writes once the service has validated the slot."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    patient_id: str
+    resource_id: str
+    healthcare_service_id: str
+    comment: str | None = None
+
+
+class AppointmentChange(_Record):
+    """A reschedule or edit; unset fields are left as they are."""
+
+    start: AwareDatetime | None = None
+    end: AwareDatetime | None = None
+    resource_id: str | None = None
+    comment: str | None = None
+
+
+class MedicalNote(_Record):
+    id: str
+    patient_id: str
+    template_id: str | None
+    title: str | None
+    content: dict[str, Any]
+    created_by_id: str | None
+    created_at: AwareDatetime | None
+    signed: bool
+
+
+class NewMedicalNote(_Record):
+    template_id: str
+    title: str | None = None
+    created_by_id: str | None = None
+    content: dict[str, Any]
+
+
+class Document(_Record):
+    id: str
+    patient_id: str
+    title: str | None
+    type: str | None
+    format: str | None = Field(description="MIME type, e.g. application/pdf.")
+    size: int | None
+    created_by_id: str | None
+    created_at: AwareDatetime | None
+
+
+class NewDocument(_Record):
+    title: str
+    type: str | None = None
+    format: str
+    created_by_id: str | None = None
+    content: bytes
+
+
+class DocumentFile(_Record):
+    filename: str | None
+    format: str
+    content: bytes
