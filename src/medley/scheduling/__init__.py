@@ -1,1 +1,35 @@
+"""Pure slot arithmetic: working hours, breaks and bookings to free time and bookable starts.
 
+No I/O and nothing else of Medley's: intervals and a time zone in, intervals and instants out.
+"""
+
+from medley.scheduling.intervals import Interval, intersect, merge, subtract
+from medley.scheduling.slots import (
+    SLOT_GRANULARITY_DEFAULT,
+    bookable_starts,
+    free_intervals,
+    iter_bookable_starts,
+)
+from medley.scheduling.working_hours import (
+    DateOverride,
+    WeeklyHours,
+    WorkingPeriod,
+    to_instant,
+    working_intervals,
+)
+
+__all__ = [
+    "SLOT_GRANULARITY_DEFAULT",
+    "DateOverride",
+    "Interval",
+    "WeeklyHours",
+    "WorkingPeriod",
+    "bookable_starts",
+    "free_intervals",
+    "intersect",
+    "iter_bookable_starts",
+    "merge",
+    "subtract",
+    "to_instant",
+    "working_intervals",
+]
