@@ -101,8 +101,12 @@ class Connector(Protocol):
         end: datetime,
         resource_ids: Sequence[str] | None = None,
         service_ids: Sequence[str] | None = None,
+        fresh: bool = False,
     ) -> list[Timeslot]:
-        """Free slots in [start, end), sorted by start then resource then service."""
+        """Free slots in [start, end), sorted by start then resource then service.
+
+        ``fresh`` bypasses any short-lived cache: the booking re-check must see the EHR as it is now.
+        """
         ...
 
     async def next_available(
@@ -147,7 +151,9 @@ class Connector(Protocol):
 
     async def list_documents(self, care_unit_id: str, patient_id: str) -> list[Document]: ...
 
-    async def create_document(self, care_unit_id: str, patient_id: str, document: NewDocument) -> Document: ...
+    async def create_document(
+        self, care_unit_id: str, patient_id: str, document: NewDocument
+    ) -> Document: ...
 
     async def get_document(self, care_unit_id: str, patient_id: str, document_id: str) -> DocumentFile: ...
 

@@ -92,7 +92,9 @@ class MedleyError(Exception):
             self.status = STATUS_OF[self.code]
 
     @classmethod
-    def bad_request(cls, detail: str, code: DetailCode = DetailCode.BAD_INPUT, path: str | None = None) -> MedleyError:
+    def bad_request(
+        cls, detail: str, code: DetailCode = DetailCode.BAD_INPUT, path: str | None = None
+    ) -> MedleyError:
         return cls(ErrorCode.BAD_REQUEST, detail, [ErrorDetail(code, detail, path=path)])
 
     @classmethod
@@ -112,7 +114,9 @@ class MedleyError(Exception):
         cls, detail: str, upstream_status: int | None, upstream_body: Any = None, status: int = 502
     ) -> MedleyError:
         emr = {"status": upstream_status, "message": upstream_body}
-        return cls(ErrorCode.EMR_ERROR, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail, emr_error=emr)], status)
+        return cls(
+            ErrorCode.EMR_ERROR, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail, emr_error=emr)], status
+        )
 
     @classmethod
     def timeout(cls, detail: str) -> MedleyError:

@@ -6,13 +6,14 @@ timezone-aware UTC; ids are 64-bit integers, rendered as strings on the wire (as
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -21,14 +22,40 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
-    Column,
     Text,
+    TypeDecorator,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real BIGINT identity.
 Id = BigInteger().with_variant(Integer(), "sqlite")
-UtcDateTime = DateTime(timezone=True)
+
+
+class _UtcDateTime(TypeDecorator[datetime]):
+    """An aware instant, stored and returned in UTC on every database.
+
+    SQLite keeps no offset: without this, an aware non-UTC value would be stored as its local wall
+    clock and every value would come back naive. Naive values are refused rather than guessed.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"Naive datetime {value.isoformat()}: the emulator stores aware instants only.")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDateTime = _UtcDateTime()
 
 
 class Base(DeclarativeBase):
@@ -44,7 +71,11 @@ business_appointment_types = Table(
     "cliniko_business_appointment_types",
     Base.metadata,
     Column("business_id", ForeignKey("cliniko_businesses.id", ondelete="CASCADE"), primary_key=True),
-    Column("appointment_type_id", ForeignKey("cliniko_appointment_types.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "appointment_type_id",
+        ForeignKey("cliniko_appointment_types.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
 )
 
 practitioner_businesses = Table(
@@ -58,7 +89,11 @@ practitioner_appointment_types = Table(
     "cliniko_practitioner_appointment_types",
     Base.metadata,
     Column("practitioner_id", ForeignKey("cliniko_practitioners.id", ondelete="CASCADE"), primary_key=True),
-    Column("appointment_type_id", ForeignKey("cliniko_appointment_types.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "appointment_type_id",
+        ForeignKey("cliniko_appointment_types.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
 )
 
 
@@ -108,7 +143,9 @@ class Practitioner(_Timestamps, Base):
     description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     show_in_online_bookings: Mapped[bool] = mapped_column(Boolean, default=True)
-    default_appointment_type_id: Mapped[int | None] = mapped_column(ForeignKey("cliniko_appointment_types.id"))
+    default_appointment_type_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cliniko_appointment_types.id")
+    )
 
 
 class TreatmentNoteTemplate(_Timestamps, Base):

@@ -1,0 +1,102 @@
+"""Typed dependencies: route signatures read as what they need (STYLE.md, FastAPI template)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request, Security
+from fastapi.security import APIKeyHeader
+
+from medley.api.ids import parse_plain_id
+from medley.api.runtime import Runtime
+from medley.connectors.base import Connector
+from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
+from medley.store.applications import Application, TooManyAttempts
+
+CLIENT_ID_HEADER = "x-leyr-client-id"
+CLIENT_SECRET_HEADER = "x-leyr-client-secret"  # noqa: S105 - a header name, not a secret
+
+_client_id_scheme = APIKeyHeader(
+    name=CLIENT_ID_HEADER,
+    auto_error=False,
+    scheme_name="ClientId",
+    description="Your application's client id.",
+)
+_client_secret_scheme = APIKeyHeader(
+    name=CLIENT_SECRET_HEADER,
+    auto_error=False,
+    scheme_name="ClientSecret",
+    description="Your application's client secret (also its encryption key).",
+)
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    application: Application
+    client_secret: str
+
+
+def _unauthorized(detail: str) -> MedleyError:
+    return MedleyError(
+        ErrorCode.UNAUTHORIZED,
+        detail,
+        [ErrorDetail("UNAUTHORIZED", detail)],
+        headers={"WWW-Authenticate": f'ApiKey header="{CLIENT_ID_HEADER}"'},
+    )
+
+
+async def authenticate(
+    request: Request,
+    runtime: RuntimeDep,
+    client_id: Annotated[str | None, Security(_client_id_scheme)],
+    client_secret: Annotated[str | None, Security(_client_secret_scheme)],
+) -> Caller:
+    if not client_id or not client_secret:
+        raise _unauthorized(f"Send both '{CLIENT_ID_HEADER}' and '{CLIENT_SECRET_HEADER}' headers.")
+    if len(client_id) > 128 or len(client_secret) > 256:
+        raise _unauthorized("Application with the provided client ID was not found.")
+    source = request.client.host if request.client else "unknown"
+    try:
+        application = await runtime.authenticator.authenticate(client_id, client_secret, source)
+    except TooManyAttempts as exc:
+        raise MedleyError(
+            ErrorCode.RATE_LIMITED,
+            "Too many failed authentication attempts; try again later.",
+            [],
+            headers={"Retry-After": str(max(1, int(exc.retry_after)))},
+        ) from None
+    if application is None:
+        raise _unauthorized("Application with the provided client ID was not found, or the secret is wrong.")
+    request.state.application_id = application.id
+    return Caller(application, client_secret)
+
+
+CallerDep = Annotated[Caller, Depends(authenticate)]
+
+EmrPath = Annotated[str, Path(description="The EHR's connector code, e.g. `cliniko`.", max_length=32)]
+CareUnitPath = Annotated[
+    str, Path(description="A care unit id from `GET /api/emrs/{emr}/care-units`.", max_length=80)
+]
+
+
+async def get_connector(runtime: RuntimeDep, caller: CallerDep, emr: EmrPath) -> Connector:
+    return await runtime.connectors.connector_for(caller.application.id, caller.client_secret, emr)
+
+
+ConnectorDep = Annotated[Connector, Depends(get_connector)]
+
+
+def care_unit_id_of(care_unit_id: CareUnitPath) -> str:
+    return parse_plain_id(care_unit_id, invalid_code=DetailCode.INVALID_CARE_UNIT_ID, field="care_unit_id")
+
+
+CareUnitId = Annotated[str, Depends(care_unit_id_of)]

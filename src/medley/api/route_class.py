@@ -1,0 +1,148 @@
+"""The route class of every gateway endpoint: idempotent writes and the audit trail, in one place.
+
+Idempotency: a ``POST`` or ``PATCH`` with an ``Idempotency-Key`` header runs once; a retry with the same key
+and body gets the first answer back (marked ``Idempotent-Replayed: true``), the same key with another body
+a 422, and a retry while the first is still running a 409. Only successful answers are kept: after an
+error the key is released, so the client can retry.
+
+Audit: every authenticated call records when, which application, which operation, which record ids and the
+outcome; never clinical content, names or query values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+
+from medley.api.deps import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER, authenticate
+from medley.api.problem import problem_response
+from medley.api.runtime import Runtime
+from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
+from medley.store.audit import AuditEvent
+from medley.store.idempotency import MAX_KEY_LENGTH, Outcome
+
+IDEMPOTENCY_HEADER = "idempotency-key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_WRITE_METHODS = frozenset({"POST", "PATCH"})
+_MAX_AUDITED_IDS = 50
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def _record_ids(path_params: dict[str, Any], response: Response | None) -> tuple[str, ...]:
+    ids = [str(v) for k, v in path_params.items() if k.endswith("_id") and k != "care_unit_id"]
+    if response is not None and response.media_type == "application/json":
+        try:
+            payload = json.loads(bytes(response.body))
+        except ValueError:
+            payload = None
+        items = payload if isinstance(payload, list) else [payload]
+        ids += [
+            str(item["id"]) for item in items[:_MAX_AUDITED_IDS] if isinstance(item, dict) and "id" in item
+        ]
+    return tuple(dict.fromkeys(ids))[:_MAX_AUDITED_IDS]
+
+
+async def _run_once(request: Request, handler: Handler, key: str, runtime: Runtime) -> Response:
+    if not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise MedleyError.bad_request(
+            f"The Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+            DetailCode.BAD_INPUT,
+            path=IDEMPOTENCY_HEADER,
+        )
+    caller = await authenticate(
+        request, runtime, request.headers.get(CLIENT_ID_HEADER), request.headers.get(CLIENT_SECRET_HEADER)
+    )
+    app_id, secret = caller.application.id, caller.client_secret
+    target = request.url.path + ("?" + request.url.query if request.url.query else "")
+    fingerprint = runtime.idempotency.fingerprint(
+        request.method, target, await request.body(), client_secret=secret
+    )
+    ttl = timedelta(hours=runtime.settings.idempotency_ttl_hours)
+    begun = await runtime.idempotency.begin(app_id, key, fingerprint, ttl, client_secret=secret)
+    if begun.outcome is Outcome.REPLAY:
+        return Response(
+            content=begun.body or b"",
+            status_code=begun.status or 200,
+            media_type="application/json",
+            headers={REPLAYED_HEADER: "true"},
+        )
+    if begun.outcome is Outcome.MISMATCH:
+        detail = "This Idempotency-Key was already used with a different request."
+        raise MedleyError(
+            ErrorCode.UNPROCESSABLE, detail, [ErrorDetail(DetailCode.IDEMPOTENCY_KEY_REUSED, detail)]
+        )
+    if begun.outcome is Outcome.IN_PROGRESS:
+        raise MedleyError.conflict(
+            "A request with this Idempotency-Key is still being processed; retry later.",
+            DetailCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+        )
+    try:
+        response = await handler(request)
+    except BaseException:
+        await runtime.idempotency.abandon(app_id, key)
+        raise
+    if response.status_code < 400:
+        await runtime.idempotency.complete(
+            app_id, key, response.status_code, bytes(response.body), client_secret=secret
+        )
+    else:
+        await runtime.idempotency.abandon(app_id, key)
+    return response
+
+
+class GatewayRoute(APIRoute):
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+        operation, template = self.name, self.path_format
+
+        async def route_handler(request: Request) -> Response:
+            runtime: Runtime = request.app.state.runtime
+            key = request.headers.get(IDEMPOTENCY_HEADER)
+            response: Response | None = None
+            status = 500
+            try:
+                if key is not None and request.method in _WRITE_METHODS:
+                    try:
+                        response = await _run_once(request, handler, key, runtime)
+                    except MedleyError as error:
+                        response = problem_response(request, error)
+                else:
+                    response = await handler(request)
+                status = response.status_code
+                return response
+            except MedleyError as error:
+                status = error.status or 500
+                raise
+            except HTTPException as error:
+                status = error.status_code
+                raise
+            except RequestValidationError:
+                status = 400
+                raise
+            finally:
+                application_id = getattr(request.state, "application_id", None)
+                if application_id is not None:
+                    runtime.audit.add(
+                        AuditEvent(
+                            at=datetime.now(UTC),
+                            application_id=application_id,
+                            operation=operation,
+                            method=request.method,
+                            path_template=template,
+                            status_code=status,
+                            request_id=str(getattr(request.state, "request_id", "")),
+                            record_ids=_record_ids(
+                                dict(request.path_params), response if status < 400 else None
+                            ),
+                        )
+                    )
+
+        return route_handler

@@ -1,0 +1,181 @@
+"""Clinical records of a patient: medical notes (Cliniko treatment notes) and documents (attachments)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
+from medley.api.ids import parse_plain_id, parse_typed_id
+from medley.api.problem import problem_responses
+from medley.api.route_class import GatewayRoute
+from medley.api.schemas import DocumentCreate, MedicalNoteCreate
+from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
+from medley.domain.models import Document, MedicalNote, NewDocument, NewMedicalNote
+
+router = APIRouter(prefix="/api/emrs/{emr}/care-units/{care_unit_id}", route_class=GatewayRoute)
+
+_MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$")
+
+
+def _patient_id(raw: str) -> str:
+    return parse_typed_id(raw, field="patient_id")
+
+
+@router.get(
+    "/patients/{patient_id}/medical-notes",
+    tags=["Medical notes"],
+    responses=problem_responses(),
+    summary="List a patient's medical notes",
+)
+async def list_notes(connector: ConnectorDep, care_unit_id: CareUnitId, patient_id: str) -> list[MedicalNote]:
+    return await connector.list_notes(care_unit_id, _patient_id(patient_id))
+
+
+@router.get(
+    "/medical-notes",
+    tags=["Medical notes"],
+    responses=problem_responses(),
+    summary="List a patient's medical notes (query form)",
+)
+async def list_notes_by_query(
+    connector: ConnectorDep,
+    care_unit_id: CareUnitId,
+    patient_id: Annotated[str, Query(max_length=100, description="Typed patient id.")],
+) -> list[MedicalNote]:
+    return await connector.list_notes(care_unit_id, _patient_id(patient_id))
+
+
+@router.post(
+    "/patients/{patient_id}/medical-notes",
+    tags=["Medical notes"],
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(),
+    summary="Write a medical note (unsigned)",
+)
+async def create_note(
+    connector: ConnectorDep, care_unit_id: CareUnitId, patient_id: str, body: MedicalNoteCreate
+) -> MedicalNote:
+    """Notes are created unsigned (a draft in Cliniko); the clinician signs them in the EHR."""
+    note = NewMedicalNote(
+        template_id=body.template_id,
+        title=body.title,
+        created_by_id=parse_typed_id(
+            body.created_by_id, invalid_code=DetailCode.INVALID_CREATED_BY_ID, field="created_by_id"
+        )
+        if body.created_by_id
+        else None,
+        content=body.content,
+    )
+    return await connector.create_note(care_unit_id, _patient_id(patient_id), note)
+
+
+@router.get(
+    "/patients/{patient_id}/documents",
+    tags=["Documents"],
+    responses=problem_responses(),
+    summary="List a patient's documents",
+)
+async def list_documents(
+    connector: ConnectorDep, care_unit_id: CareUnitId, patient_id: str
+) -> list[Document]:
+    return await connector.list_documents(care_unit_id, _patient_id(patient_id))
+
+
+def _decode(content: str, limit: int) -> bytes:
+    # Refuse before decoding: base64 is 4/3 of the file, so this bounds the work done on huge bodies.
+    if len(content) > (limit * 4) // 3 + 8:
+        raise _too_large(limit)
+    try:
+        data = base64.b64decode(content, validate=True)
+    except (binascii.Error, ValueError):
+        raise MedleyError.bad_request(
+            "`content` is not valid base64.", DetailCode.BAD_INPUT, path="content"
+        ) from None
+    if not data:
+        raise MedleyError.bad_request(
+            "`content` is empty.", DetailCode.MISSING_REQUIRED_FIELD, path="content"
+        )
+    if len(data) > limit:
+        raise _too_large(limit)
+    return data
+
+
+def _too_large(limit: int) -> MedleyError:
+    detail = f"The document is larger than the limit of {limit} bytes."
+    return MedleyError(
+        ErrorCode.PAYLOAD_TOO_LARGE,
+        detail,
+        [ErrorDetail(DetailCode.DOCUMENT_TOO_LARGE, detail, path="content")],
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/documents",
+    tags=["Documents"],
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(413),
+    summary="Attach a document",
+)
+async def create_document(
+    runtime: RuntimeDep,
+    connector: ConnectorDep,
+    care_unit_id: CareUnitId,
+    patient_id: str,
+    body: DocumentCreate,
+) -> Document:
+    """Upload a file (base64 in `content`, its MIME type in `format`); see the size limit in `GET /api/emrs`."""
+    mime = body.format.strip().lower()
+    if not _MIME.fullmatch(mime):
+        raise MedleyError.bad_request(
+            "`format` must be a MIME type such as application/pdf.", DetailCode.BAD_INPUT, path="format"
+        )
+    data = _decode(body.content, runtime.settings.document_max_bytes)
+    document = NewDocument(
+        title=body.title,
+        type=body.type,
+        format=mime,
+        created_by_id=parse_typed_id(
+            body.created_by_id, invalid_code=DetailCode.INVALID_CREATED_BY_ID, field="created_by_id"
+        )
+        if body.created_by_id
+        else None,
+        content=data,
+    )
+    return await connector.create_document(care_unit_id, _patient_id(patient_id), document)
+
+
+@router.get(
+    "/patients/{patient_id}/documents/{document_id}",
+    tags=["Documents"],
+    responses={
+        **problem_responses(),
+        200: {
+            "description": "The file itself, with its MIME type.",
+            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        },
+    },
+    response_class=Response,
+    summary="Download a document",
+)
+async def get_document(
+    connector: ConnectorDep, care_unit_id: CareUnitId, patient_id: str, document_id: str
+) -> Response:
+    file = await connector.get_document(
+        care_unit_id,
+        _patient_id(patient_id),
+        parse_plain_id(document_id, invalid_code=DetailCode.INVALID_DOCUMENT_ID, field="document_id"),
+    )
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", file.filename or "document")[:100]
+    return Response(
+        content=file.content,
+        media_type=file.format,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

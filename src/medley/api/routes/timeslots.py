@@ -1,0 +1,87 @@
+"""Free timeslots: the availability a booking widget shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query, Response
+
+from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
+from medley.api.ids import parse_plain_id, parse_typed_id
+from medley.api.problem import problem_responses
+from medley.api.route_class import GatewayRoute
+from medley.domain.errors import DetailCode
+from medley.domain.models import Timeslot
+from medley.services.time_windows import resolve_window
+
+router = APIRouter(
+    prefix="/api/emrs/{emr}/care-units/{care_unit_id}", tags=["Timeslots"], route_class=GatewayRoute
+)
+
+NEXT_AVAILABLE_HEADER = "X-Next-Available-Start"
+
+
+@router.get(
+    "/timeslots",
+    responses={
+        **problem_responses(),
+        200: {
+            "description": "Free timeslots, sorted by start. When the list is empty, the "
+            f"`{NEXT_AVAILABLE_HEADER}` header gives the start of the next free slot after the window "
+            "(absent when nothing is free in the next 13 weeks).",
+            "headers": {NEXT_AVAILABLE_HEADER: {"schema": {"type": "string", "format": "date-time"}}},
+        },
+    },
+    summary="List free timeslots",
+)
+async def list_timeslots(
+    response: Response,
+    runtime: RuntimeDep,
+    connector: ConnectorDep,
+    care_unit_id: CareUnitId,
+    start: Annotated[
+        datetime | None,
+        Query(
+            description="Window start (ISO-8601; default now). "
+            "Without an offset it is read in the care unit's zone."
+        ),
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        Query(description="Window end (default start + 14 days; at most 62 days after start)."),
+    ] = None,
+    resource_id: Annotated[
+        list[str] | None, Query(description="Only these resources (repeatable).", max_length=50)
+    ] = None,
+    healthcare_service_id: Annotated[
+        list[str] | None, Query(description="Only these services (repeatable).", max_length=50)
+    ] = None,
+) -> list[Timeslot]:
+    """Free slots of every resource and service at this care unit, or of those you name."""
+    settings = runtime.settings
+    resources = [
+        parse_typed_id(r, invalid_code=DetailCode.INVALID_RESOURCE_ID, field="resource_id")
+        for r in resource_id or []
+    ] or None
+    services = [
+        parse_plain_id(
+            s, invalid_code=DetailCode.INVALID_HEALTHCARE_SERVICE_ID, field="healthcare_service_id"
+        )
+        for s in healthcare_service_id or []
+    ] or None
+    unit = await connector.get_care_unit(care_unit_id)
+    window = resolve_window(
+        start,
+        end,
+        tz=ZoneInfo(unit.timezone),
+        default_days=settings.timeslot_default_days,
+        max_days=settings.timeslot_max_days,
+    )
+    slots = await connector.list_timeslots(care_unit_id, window.start, window.end, resources, services)
+    if not slots:
+        upcoming = await connector.next_available(care_unit_id, window.end, resources, services)
+        if upcoming is not None:
+            response.headers[NEXT_AVAILABLE_HEADER] = upcoming.start.isoformat()
+    return slots

@@ -1,0 +1,24 @@
+"""What a running gateway holds: settings, store, authenticator, connectors, locks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from medley.config import Settings
+from medley.services.connector_pool import ConnectorPool
+from medley.services.locking import LockFactory
+from medley.store.applications import Authenticator
+from medley.store.audit import AuditWriter
+from medley.store.database import Store
+from medley.store.idempotency import IdempotencyStore
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    authenticator: Authenticator
+    connectors: ConnectorPool
+    lock: LockFactory
+    idempotency: IdempotencyStore
+    audit: AuditWriter

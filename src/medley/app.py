@@ -1,0 +1,137 @@
+"""Composition root: builds the gateway, the in-process sandbox and the console, and picks adapters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+
+from medley import __version__
+from medley.api.middleware import RequestContextMiddleware
+from medley.api.problem import install_problem_handlers
+from medley.api.routes import appointments, care_units, patients, records, timeslots
+from medley.api.runtime import Runtime
+from medley.config import Settings, load_settings
+from medley.services.connector_pool import ConnectorPool
+from medley.store.applications import Authenticator, ensure_sandbox_application
+from medley.store.audit import AuditWriter
+from medley.store.database import Store
+from medley.store.idempotency import IdempotencyStore
+from medley.store.locks import booking_lock
+
+logger = logging.getLogger("medley")
+
+DESCRIPTION = """One REST API in front of clinics' practice-management systems (EHRs).
+
+Authenticate every call with the `x-leyr-client-id` and `x-leyr-client-secret` headers. Start with
+`GET /api/emrs/{emr}/care-units`, then patients, healthcare services, resources and timeslots, then book.
+Errors are `application/problem+json` with a top-level `code` and detailed `errors[].error_code`.
+"""
+
+
+def _servers(settings: Settings) -> list[dict[str, str]]:
+    url = settings.public_url or f"http://{settings.host}:{settings.port}"
+    return [{"url": url.rstrip("/"), "description": "This Medley server"}]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    sandbox = None
+    if settings.sandbox:
+        from medley.sandbox.cliniko.server import build_sandbox
+
+        sandbox = build_sandbox(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store.from_url(settings.resolved_database_url)
+        await store.start()
+        transport: httpx.AsyncBaseTransport | None = None
+        if sandbox is not None:
+            await sandbox.start()
+            await ensure_sandbox_application(store, settings)
+            transport = httpx.ASGITransport(app=sandbox.app)
+        connectors = ConnectorPool(settings, store, transport)
+        audit = AuditWriter(store)
+        audit.start()
+        app.state.runtime = Runtime(
+            settings=settings,
+            store=store,
+            authenticator=Authenticator(store, settings),
+            connectors=connectors,
+            lock=partial(booking_lock, store),
+            idempotency=IdempotencyStore(store, master_key=settings.master_key.get_secret_value()),
+            audit=audit,
+        )
+        try:
+            yield
+        finally:
+            await audit.aclose()
+            await connectors.aclose()
+            if sandbox is not None:
+                await sandbox.stop()
+            await store.close()
+
+    app = FastAPI(
+        title="Medley",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        servers=_servers(settings),
+        max_body_size=settings.request_max_bytes,
+    )
+    install_problem_handlers(app)
+    app.add_middleware(RequestContextMiddleware)
+    for module in (care_units, timeslots, patients, appointments, records):
+        app.include_router(module.router)
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    if sandbox is not None:
+        app.mount("/sandbox/cliniko", sandbox.app)
+    return app
+
+
+def _banner(settings: Settings, host: str, port: int) -> str:
+    base = f"http://{host}:{port}"
+    lines = [f"Medley {__version__} on {base}  (API docs: {base}/docs)"]
+    if settings.sandbox:
+        lines += [
+            "Sandbox mode: a Cliniko-compatible practice is built in (MEDLEY_SANDBOX=false turns it off).",
+            f"  x-leyr-client-id:     {settings.sandbox_client_id}",
+            f"  x-leyr-client-secret: {settings.sandbox_client_secret.get_secret_value()}",
+            f"  try: curl -H 'x-leyr-client-id: {settings.sandbox_client_id}' "
+            f"-H 'x-leyr-client-secret: {settings.sandbox_client_secret.get_secret_value()}' "
+            f"{base}/api/emrs/cliniko/care-units",
+            f"  emulator: {base}/sandbox/cliniko/v1 (API key: {settings.sandbox_api_key.get_secret_value()})",
+        ]
+    return "\n".join(lines)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    settings = settings.model_copy(update={"host": host, "port": port})
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    print(_banner(settings, host, port), flush=True)
+    # uvicorn's own access log prints query strings, which may carry patient data: ours does not.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        access_log=False,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )

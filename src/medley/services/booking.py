@@ -1,0 +1,226 @@
+"""Booking, rescheduling and cancelling without ever double-booking (DESIGN.md §3).
+
+Cliniko accepts overlapping appointments, so the guarantee is ours: writes for one practitioner are
+serialised by a lock that holds across replicas; inside it the slot is re-checked upstream; after the
+write the EHR's own conflict check runs, and our write is undone if a booking made outside Medley won.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from medley.connectors.base import Connector
+from medley.domain.errors import DetailCode, MedleyError
+from medley.domain.models import (
+    Appointment,
+    AppointmentChange,
+    AppointmentStatus,
+    NewAppointment,
+    Timeslot,
+)
+from medley.services.locking import LockFactory
+
+logger = logging.getLogger("medley.booking")
+
+MAX_COMMENT_LENGTH = 1000
+
+
+def _lock_key(care_unit_id: str, resource_id: str) -> str:
+    return f"booking:{care_unit_id}:{resource_id}"
+
+
+def check_comment(comment: str | None) -> None:
+    if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
+        raise MedleyError.bad_request(
+            f"The comment is longer than {MAX_COMMENT_LENGTH} characters.",
+            DetailCode.INVALID_COMMENT_LENGTH,
+            path="comment",
+        )
+
+
+def _no_slot(detail: str) -> MedleyError:
+    return MedleyError.conflict(detail, DetailCode.NO_TIMESLOTS_AVAILABLE)
+
+
+async def _matching_slots(
+    connector: Connector,
+    care_unit_id: str,
+    start: datetime,
+    end: datetime,
+    resource_id: str | None,
+    service_id: str | None,
+) -> list[Timeslot]:
+    slots = await connector.list_timeslots(
+        care_unit_id,
+        start,
+        end,
+        resource_ids=[resource_id] if resource_id else None,
+        service_ids=[service_id] if service_id else None,
+        fresh=True,
+    )
+    return [s for s in slots if s.start == start and s.end == end]
+
+
+async def book(
+    connector: Connector,
+    lock: LockFactory,
+    care_unit_id: str,
+    *,
+    start: datetime,
+    end: datetime,
+    patient_id: str,
+    resource_id: str | None,
+    service_id: str | None,
+    comment: str | None,
+) -> Appointment:
+    """Book the one free timeslot that matches; refuse when none or several match."""
+    check_comment(comment)
+    if end <= start:
+        raise MedleyError.bad_request("'end' must be after 'start'.", DetailCode.BAD_INPUT, path="end")
+    if start < datetime.now(UTC):
+        raise _no_slot("The requested start is in the past.")
+    await connector.get_patient(care_unit_id, patient_id)
+    candidates = await _matching_slots(connector, care_unit_id, start, end, resource_id, service_id)
+    if not candidates:
+        raise _no_slot("No free timeslot matches this start, end, resource and service.")
+    if len(candidates) > 1:
+        raise MedleyError.conflict(
+            "Several free timeslots match; give resource_id and healthcare_service_id to choose one.",
+            DetailCode.AMBIGUOUS_TIMESLOTS,
+        )
+    chosen = candidates[0]
+    async with lock(_lock_key(care_unit_id, chosen.resource_id)):
+        # Re-check inside the lock: another request may have taken the slot since.
+        if not await _matching_slots(
+            connector, care_unit_id, start, end, chosen.resource_id, chosen.healthcare_service_id
+        ):
+            raise _no_slot("This timeslot has just been booked by someone else.")
+        booking = NewAppointment(
+            start=start,
+            end=end,
+            patient_id=patient_id,
+            resource_id=chosen.resource_id,
+            healthcare_service_id=chosen.healthcare_service_id,
+            comment=comment,
+        )
+        appointment = await connector.create_appointment(care_unit_id, booking)
+        await _undo_if_conflicting(connector, appointment.id)
+    return appointment
+
+
+async def _undo_if_conflicting(connector: Connector, appointment_id: str) -> None:
+    """A booking made directly in the EHR between our check and our write: ours yields."""
+    if await connector.has_conflicts(appointment_id):
+        logger.warning("booking %s lost a race with an upstream booking; undoing it", appointment_id)
+        await connector.delete_appointment(appointment_id)
+        raise _no_slot("This timeslot was booked in the EHR at the same moment.")
+
+
+def _validate_change(change: AppointmentChange) -> None:
+    if (change.start is None) != (change.end is None):
+        raise MedleyError.bad_request(
+            "'start' and 'end' must be given together.",
+            DetailCode.MISSING_REQUIRED_FIELD,
+            path="end" if change.end is None else "start",
+        )
+    if change.start is not None and change.end is not None and change.end <= change.start:
+        raise MedleyError.bad_request("'end' must be after 'start'.", DetailCode.BAD_INPUT, path="end")
+    check_comment(change.comment)
+
+
+def _ensure_changeable(appointment: Appointment) -> None:
+    if appointment.status != AppointmentStatus.booked:
+        raise MedleyError.bad_request(
+            f"A {appointment.status.value} appointment cannot be changed.",
+            DetailCode.INVALID_STATUS_TRANSITION,
+        )
+
+
+async def reschedule(
+    connector: Connector,
+    lock: LockFactory,
+    care_unit_id: str,
+    appointment_id: str,
+    change: AppointmentChange,
+) -> Appointment:
+    """Move or edit an appointment; new time or resource is re-validated against free time."""
+    _validate_change(change)
+    current = await connector.get_appointment(care_unit_id, appointment_id)
+    _ensure_changeable(current)
+    moves = change.start is not None or (
+        change.resource_id is not None and change.resource_id != current.resource_id
+    )
+    if not moves:
+        return await connector.update_appointment(care_unit_id, appointment_id, change)
+    start = change.start or current.start
+    end = change.end or current.end
+    resource_id = change.resource_id or current.resource_id
+    if start < datetime.now(UTC):
+        raise _no_slot("The requested start is in the past.")
+    await connector.get_resource(care_unit_id, resource_id)
+    async with lock(_lock_key(care_unit_id, resource_id)):
+        overlaps_itself = resource_id == current.resource_id and start < current.end and current.start < end
+        if not overlaps_itself:
+            # A move to free time elsewhere must match a free timeslot of the same service and length.
+            matches = await _matching_slots(
+                connector, care_unit_id, start, end, resource_id, current.healthcare_service_id
+            )
+            if not matches:
+                raise _no_slot("No free timeslot matches the new start, end and resource.")
+        else:
+            # A small shift overlapping its own slot: check the resource works then; conflicts decide the rest.
+            await _ensure_within_schedule(connector, care_unit_id, resource_id, start, end)
+        updated = await connector.update_appointment(
+            care_unit_id,
+            appointment_id,
+            AppointmentChange(start=start, end=end, resource_id=resource_id, comment=change.comment),
+        )
+        if await connector.has_conflicts(appointment_id):
+            await connector.update_appointment(
+                care_unit_id,
+                appointment_id,
+                AppointmentChange(start=current.start, end=current.end, resource_id=current.resource_id),
+            )
+            raise _no_slot("The new time overlaps another booking.")
+    return updated
+
+
+async def _ensure_within_schedule(
+    connector: Connector, care_unit_id: str, resource_id: str, start: datetime, end: datetime
+) -> None:
+    day_start = start - timedelta(hours=1)
+    blocks = await connector.get_schedule(care_unit_id, resource_id, day_start, end + timedelta(hours=1))
+    if not any(b.start <= start and end <= b.end for b in blocks):
+        raise _no_slot("The resource does not work at the requested time.")
+
+
+async def cancel(
+    connector: Connector, care_unit_id: str, appointment_id: str, comment: str | None
+) -> Appointment:
+    """Cancel; cancelling an already-cancelled appointment returns it unchanged (safe to retry)."""
+    check_comment(comment)
+    current = await connector.get_appointment(care_unit_id, appointment_id)
+    if current.status == AppointmentStatus.cancelled:
+        return current
+    _ensure_changeable(current)
+    return await connector.cancel_appointment(care_unit_id, appointment_id, comment)
+
+
+MAX_BULK_ITEMS = 50
+
+
+def check_bulk_ids(ids: Sequence[str]) -> None:
+    if not ids:
+        raise MedleyError.bad_request(
+            "'ids' must list at least one appointment.", DetailCode.MISSING_REQUIRED_FIELD, path="ids"
+        )
+    if len(ids) > MAX_BULK_ITEMS:
+        raise MedleyError.bad_request(
+            f"At most {MAX_BULK_ITEMS} appointments can be changed at once.",
+            DetailCode.MAX_ITEMS_EXCEEDED,
+            path="ids",
+        )
+    if len(set(ids)) != len(ids):
+        raise MedleyError.bad_request("'ids' lists an appointment twice.", DetailCode.BAD_INPUT, path="ids")

@@ -1,0 +1,100 @@
+"""Live connectors per (application, EHR): built once from decrypted credentials, then reused.
+
+Reuse matters: a connector owns its HTTP connection pool and its short reference-data cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import httpx
+
+from medley.config import Settings
+from medley.connectors.base import Connector
+from medley.connectors.registry import build_connector
+from medley.domain.errors import DetailCode, MedleyError
+from medley.store.connections import Connection, decrypt_credentials, get_connection
+from medley.store.database import Store
+
+SANDBOX_BASE_URL = "http://cliniko-sandbox.internal/v1"
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    application_id: str
+    emr: str
+    fingerprint: str
+
+
+class ConnectorPool:
+    """A bounded cache of connectors; the sandbox connection reaches the emulator in-process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        sandbox_transport: httpx.AsyncBaseTransport | None,
+        max_size: int = 256,
+    ) -> None:
+        self._settings = settings
+        self._store = store
+        self._sandbox_transport = sandbox_transport
+        self._max_size = max_size
+        self._connectors: OrderedDict[_Key, Connector] = OrderedDict()
+        self._lock = asyncio.Lock()
+
+    async def connector_for(self, application_id: str, client_secret: str, emr: str) -> Connector:
+        connection = await get_connection(self._store, application_id, emr)
+        if connection is None:
+            raise MedleyError.not_found(
+                f"This application has no '{emr[:32]}' connection.", DetailCode.INVALID_EMR
+            )
+        key = _Key(application_id, emr, self._fingerprint(connection, client_secret))
+        async with self._lock:
+            cached = self._connectors.get(key)
+            if cached is not None:
+                self._connectors.move_to_end(key)
+                return cached
+            connector = self._build(connection, client_secret)
+            self._connectors[key] = connector
+            evicted = (
+                self._connectors.popitem(last=False)[1] if len(self._connectors) > self._max_size else None
+            )
+        if evicted is not None:
+            await evicted.aclose()
+        return connector
+
+    def _fingerprint(self, connection: Connection, client_secret: str) -> str:
+        # The secret is part of the key so a wrong secret can never reuse a connector built with the right one.
+        material = f"{connection.id}|{connection.created_at.isoformat()}|{client_secret}"
+        return hashlib.sha256(material.encode()).hexdigest()
+
+    def _build(self, connection: Connection, client_secret: str) -> Connector:
+        credentials = decrypt_credentials(
+            connection, master_key=self._settings.master_key.get_secret_value(), client_secret=client_secret
+        )
+        if connection.kind == "sandbox":
+            if self._sandbox_transport is None:
+                raise MedleyError.not_found(
+                    "The sandbox is turned off on this server.", DetailCode.INVALID_EMR
+                )
+            return build_connector(
+                connection.emr,
+                credentials,
+                settings=self._settings,
+                transport=self._sandbox_transport,
+                base_url=SANDBOX_BASE_URL,
+            )
+        return build_connector(
+            connection.emr, credentials, settings=self._settings, base_url=connection.base_url
+        )
+
+    async def aclose(self) -> None:
+        async with self._lock:
+            connectors = list(self._connectors.values())
+            self._connectors.clear()
+        for connector in connectors:
+            await connector.aclose()

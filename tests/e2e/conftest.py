@@ -1,0 +1,46 @@
+"""A real ``medley serve`` process per test module, on SQLite and (when configured) on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+
+from medley.config import DEFAULT_SANDBOX_CLIENT_ID, DEFAULT_SANDBOX_CLIENT_SECRET
+from tests.support.postgres import admin_url, scratch_database
+from tests.support.server import running_medley
+
+SANDBOX_HEADERS = {
+    "x-leyr-client-id": DEFAULT_SANDBOX_CLIENT_ID,
+    "x-leyr-client-secret": DEFAULT_SANDBOX_CLIENT_SECRET,
+}
+
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _store_env(store: str, stack: ExitStack) -> dict[str, str]:
+    if store == "sqlite":
+        return {}
+    if admin_url() is None:
+        pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
+    url = stack.enter_context(scratch_database("medley_e2e"))
+    return {"MEDLEY_DATABASE_URL": url, "MEDLEY_SANDBOX_DATABASE_URL": url}
+
+
+@pytest.fixture(scope="module", params=STORES)
+def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data_dir: Path = tmp_path_factory.mktemp("medley")
+    with ExitStack() as stack:
+        env = _store_env(request.param, stack)
+        # A generous sandbox rate limit: the workflow makes many upstream calls in a short time.
+        env["MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE"] = "100000"
+        yield stack.enter_context(running_medley("serve", env, data_dir))
+
+
+@pytest.fixture
+def api(server_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server_url + "/api", headers=SANDBOX_HEADERS, timeout=30.0) as client:
+        yield client

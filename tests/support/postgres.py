@@ -1,0 +1,48 @@
+"""Scratch PostgreSQL databases for tests, made from the admin URL in ``MEDLEY_TEST_POSTGRES_URL``."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import anyio
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.engine import make_url
+
+ADMIN_URL_ENV = "MEDLEY_TEST_POSTGRES_URL"
+
+
+def admin_url() -> str | None:
+    return os.environ.get(ADMIN_URL_ENV) or None
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _execute(url: str, statement: str) -> None:
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@contextmanager
+def scratch_database(prefix: str = "medley_test") -> Iterator[str]:
+    """Create a uniquely named database, yield its SQLAlchemy asyncpg URL, drop it afterwards."""
+    base = admin_url()
+    if base is None:
+        raise RuntimeError(f"{ADMIN_URL_ENV} is not set")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    anyio.run(_execute, base, f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            make_url(base)
+            .set(drivername="postgresql+asyncpg", database=name)
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        anyio.run(_execute, base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,66 @@
+"""Runs a real Medley process (``medley serve`` / ``medley sandbox``) on a free port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_medley(
+    command: str,
+    env: Mapping[str, str],
+    data_dir: Path,
+    *,
+    log_path: Path | None = None,
+    health_path: str = "/health",
+    timeout: float = 60.0,
+) -> Iterator[str]:
+    """Start ``medley <command>`` and yield its base URL once it answers; stop it afterwards."""
+    port = free_port()
+    full_env = {**os.environ, "MEDLEY_DATA_DIR": str(data_dir), **env}
+    log = open(log_path or data_dir / f"{command}-{port}.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [sys.executable, "-m", "medley.cli", command, "--host", "127.0.0.1", "--port", str(port)],
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"medley {command} exited early; see {log.name}")
+            try:
+                if httpx.get(base_url + health_path, timeout=1.0).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"medley {command} did not start within {timeout}s; see {log.name}")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
