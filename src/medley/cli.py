@@ -1,0 +1,260 @@
+"""The ``medley`` command: run the gateway or the sandbox, and administer the gateway's store.
+
+Secrets never appear in output, except the freshly generated client secret of ``apps create``;
+EHR API keys and client secrets are read from a hidden prompt or the environment, not echoed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.engine import make_url
+
+from medley.config import Settings, load_settings
+from medley.domain.errors import MedleyError
+from medley.store.applications import (
+    Application,
+    create_application,
+    get_application_by_client_id,
+    list_applications,
+)
+from medley.store.audit import AuditEvent, list_events
+from medley.store.connections import add_connection, list_connections
+from medley.store.database import Store
+
+CLIENT_SECRET_ENV = "MEDLEY_CLIENT_SECRET"  # noqa: S105 - the name of an environment variable
+EMR_API_KEY_ENV = "MEDLEY_EMR_API_KEY"
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="medley",
+    help="Medley: one REST API in front of clinics' practice-management systems.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+apps_app = typer.Typer(help="API client applications.", no_args_is_help=True)
+connections_app = typer.Typer(help="An application's EHR connections.", no_args_is_help=True)
+db_app = typer.Typer(help="The gateway's own database.", no_args_is_help=True)
+app.add_typer(apps_app, name="apps")
+app.add_typer(connections_app, name="connections")
+app.add_typer(db_app, name="db")
+
+HostOption = Annotated[
+    str | None, typer.Option(help="Interface to listen on [default: MEDLEY_HOST or 127.0.0.1].")
+]
+PortOption = Annotated[int | None, typer.Option(help="Port to listen on [default: MEDLEY_PORT or 8000].")]
+AppOption = Annotated[str, typer.Option("--app", help="The application's client id.")]
+
+
+def _with_store(work: Callable[[Store, Settings], Awaitable[T]]) -> T:
+    """Open the store (bringing its schema up to date), run ``work``, close it; errors exit with code 1."""
+    settings = load_settings()
+
+    async def run() -> T:
+        store = Store.from_url(settings.resolved_database_url)
+        try:
+            await store.start()
+            return await work(store, settings)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except MedleyError as exc:
+        typer.echo(f"Error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+
+
+async def _application(store: Store, client_id: str) -> Application:
+    application = await get_application_by_client_id(store, client_id)
+    if application is None:
+        typer.echo(f"Error: no application has the client id {client_id!r}.", err=True)
+        raise typer.Exit(1)
+    return application
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+             for row in [list(headers), *[list(r) for r in rows]]]
+    return "\n".join(lines)
+
+
+@app.command()
+def serve(host: HostOption = None, port: PortOption = None) -> None:
+    """Run the gateway (with the built-in Cliniko sandbox unless MEDLEY_SANDBOX=false)."""
+    from medley.app import serve as serve_gateway
+
+    settings = load_settings()
+    serve_gateway(settings, host or settings.host, port if port is not None else settings.port)
+
+
+@app.command()
+def sandbox(
+    host: HostOption = None,
+    port: PortOption = None,
+    reset: Annotated[bool, typer.Option("--reset", help="Rebuild the sandbox's data from the seed.")] = False,
+) -> None:
+    """Run the Cliniko-compatible emulator alone, for offline Cliniko integration tests."""
+    from medley.sandbox.cliniko.server import serve_sandbox
+
+    settings = load_settings()
+    serve_sandbox(settings, host or settings.host, port if port is not None else settings.port, reset)
+
+
+@apps_app.command("create")
+def apps_create(name: Annotated[str, typer.Argument(help="A name people will recognise.")]) -> None:
+    """Create an application and print its client id and secret (the secret is shown this once)."""
+
+    async def work(store: Store, _: Settings) -> tuple[Application, str]:
+        return await create_application(store, name)
+
+    application, secret = _with_store(work)
+    typer.echo(f"Created application {application.name!r}.")
+    typer.echo(f"  client id:     {application.client_id}")
+    typer.echo(f"  client secret: {secret}")
+    typer.echo(
+        "Store the secret now, somewhere safe: Medley keeps only a hash of it and cannot show it again.\n"
+        "It is also half of the key that protects this application's EHR credentials: lose it and they must "
+        "be added again.",
+        err=True,
+    )
+
+
+@apps_app.command("list")
+def apps_list() -> None:
+    """List the applications (never their secrets)."""
+
+    async def work(store: Store, _: Settings) -> list[Application]:
+        return await list_applications(store)
+
+    applications = _with_store(work)
+    if not applications:
+        typer.echo("No applications yet: create one with `medley apps create NAME`.")
+        return
+    rows = [
+        (a.client_id, a.name, a.created_at.isoformat(timespec="seconds"),
+         "disabled" if a.disabled else "active")
+        for a in applications
+    ]
+    typer.echo(_table(("CLIENT ID", "NAME", "CREATED", "STATUS"), rows))
+
+
+def _client_secret() -> str:
+    secret = os.environ.get(CLIENT_SECRET_ENV)
+    if secret:
+        return secret
+    entered: str = typer.prompt("Client secret of the application", hide_input=True)
+    return entered
+
+
+@connections_app.command("add")
+def connections_add(
+    app_client_id: AppOption,
+    api_key: Annotated[
+        str,
+        typer.Option(
+            prompt="EHR API key", hide_input=True, envvar=EMR_API_KEY_ENV, show_envvar=True,
+            help="The EHR API key; prompted for (hidden) when not given.",
+        ),
+    ],
+    emr: Annotated[str, typer.Option(help="The EHR's connector code.")] = "cliniko",
+    base_url: Annotated[
+        str | None, typer.Option(help="Reach the EHR at this URL instead of its own (e.g. an emulator).")
+    ] = None,
+    label: Annotated[str | None, typer.Option(help="A note for people, e.g. the clinic's name.")] = None,
+) -> None:
+    """Connect an application to an EHR (replacing its connection to that EHR, if any).
+
+    The application's client secret is asked for with a hidden prompt, or read from MEDLEY_CLIENT_SECRET.
+    With the server's master key, it seals the EHR credentials.
+    """
+    client_secret = _client_secret()
+
+    async def work(store: Store, settings: Settings) -> str:
+        application = await _application(store, app_client_id)
+        connection = await add_connection(
+            store, application.id, client_secret, emr, {"api_key": api_key},
+            kind="live", base_url=base_url, label=label, master_key=settings.master_key.get_secret_value(),
+        )
+        return f"Connected {application.client_id} to {connection.emr} ({connection.kind})."
+
+    typer.echo(_with_store(work))
+
+
+@connections_app.command("list")
+def connections_list(app_client_id: AppOption) -> None:
+    """List an application's EHR connections (never their credentials)."""
+
+    async def work(store: Store, _: Settings) -> list[tuple[str, str, str, str, str]]:
+        application = await _application(store, app_client_id)
+        return [
+            (c.emr, c.kind, c.label, c.base_url or "-", c.created_at.isoformat(timespec="seconds"))
+            for c in await list_connections(store, application.id)
+        ]
+
+    rows = _with_store(work)
+    if not rows:
+        typer.echo(f"{app_client_id} has no EHR connections yet.")
+        return
+    typer.echo(_table(("EMR", "KIND", "LABEL", "BASE URL", "CREATED"), rows))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the store's schema to the newest version."""
+
+    async def work(store: Store, settings: Settings) -> str:
+        return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+    typer.echo(f"The store at {_with_store(work)} is up to date.")
+
+
+def _event_json(event: AuditEvent) -> str:
+    return json.dumps({
+        "id": event.id, "at": event.at.isoformat(), "operation": event.operation, "method": event.method,
+        "path": event.path_template, "record_ids": list(event.record_ids), "status": event.status_code,
+        "request_id": event.request_id,
+    })
+
+
+@app.command()
+def audit(
+    app_client_id: AppOption,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many of the newest events.")] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Print an application's audit trail, newest first (ids and outcomes only, no clinical content)."""
+
+    async def work(store: Store, _: Settings) -> list[AuditEvent]:
+        application = await _application(store, app_client_id)
+        return await list_events(store, application.id, limit)
+
+    events = _with_store(work)
+    if as_json:
+        for event in events:
+            typer.echo(_event_json(event))
+        return
+    if not events:
+        typer.echo(f"No audit events for {app_client_id}.")
+        return
+    rows = [
+        (e.at.isoformat(timespec="seconds"), e.operation, e.method, e.path_template, str(e.status_code),
+         ",".join(e.record_ids) or "-", e.request_id)
+        for e in events
+    ]
+    typer.echo(_table(("AT", "OPERATION", "METHOD", "PATH", "STATUS", "RECORD IDS", "REQUEST ID"), rows))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
