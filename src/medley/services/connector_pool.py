@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ from medley.store.connections import Connection, decrypt_credentials, get_connec
 from medley.store.database import Store
 
 SANDBOX_BASE_URL = "http://cliniko-sandbox.internal/v1"
+# How long a replica trusts its memory of an application's connection before reading the store again:
+# a connection added or replaced with the CLI is picked up by every replica within this time.
+CONNECTION_CACHE_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +48,24 @@ class ConnectorPool:
         self._sandbox_transport = sandbox_transport
         self._max_size = max_size
         self._connectors: OrderedDict[_Key, Connector] = OrderedDict()
+        self._connections: OrderedDict[tuple[str, str], tuple[Connection | None, float]] = OrderedDict()
         self._lock = asyncio.Lock()
 
-    async def connector_for(self, application_id: str, client_secret: str, emr: str) -> Connector:
+    async def _connection(self, application_id: str, emr: str) -> Connection | None:
+        key = (application_id, emr)
+        cached = self._connections.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
         connection = await get_connection(self._store, application_id, emr)
+        self._connections[key] = (connection, now + CONNECTION_CACHE_SECONDS)
+        self._connections.move_to_end(key)
+        while len(self._connections) > self._max_size:
+            self._connections.popitem(last=False)
+        return connection
+
+    async def connector_for(self, application_id: str, client_secret: str, emr: str) -> Connector:
+        connection = await self._connection(application_id, emr)
         if connection is None:
             raise MedleyError.not_found(
                 f"This application has no '{emr[:32]}' connection.", DetailCode.INVALID_EMR
