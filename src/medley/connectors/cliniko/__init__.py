@@ -1,1 +1,1 @@
-
+"""Cliniko connector: client.py (HTTP), mapping.py (JSON <-> domain), connector.py (the port)."""

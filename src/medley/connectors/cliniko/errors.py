@@ -1,0 +1,148 @@
+"""What can go wrong talking to Cliniko, as contract errors (``MedleyError``) the gateway can render.
+
+Two cases get their own class because the caller must act on them: a 404 (only the caller knows
+which id was wrong) and a write whose outcome is unknown (the caller must look before it retries).
+Both still render sensibly if nobody catches them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
+
+_MAX_MESSAGE_CHARS = 500
+_S3_ERROR = re.compile(r"<Code>([^<]{1,100})</Code>")
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One upstream answer, read in full (with a size cap) before anyone looks at it."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    encoding: str = "utf-8"
+
+    @property
+    def text(self) -> str:
+        return self.body.decode(self.encoding, errors="replace")
+
+    @property
+    def content_type(self) -> str:
+        value: str = self.headers.get("content-type", "")
+        return value.split(";", 1)[0].strip().lower()
+
+
+class ClinikoNotFound(MedleyError):
+    """Cliniko answered 404: a missing or hidden record, or an unknown route."""
+
+    def __init__(self, path_template: str) -> None:
+        detail = "Cliniko has no such record."
+        super().__init__(ErrorCode.NOT_FOUND, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail)])
+        self.path_template = path_template
+
+
+class UnknownOutcome(MedleyError):
+    """A write was sent but no usable answer came back (timeout, dropped connection, 5xx).
+
+    Cliniko may or may not have applied it, so it is never retried blindly: the caller looks for the
+    effect first. Uncaught, it renders as 504 (timeout) or 502 (anything else).
+    """
+
+    def __init__(self, method: str, path_template: str, *, timed_out: bool, upstream_status: int | None) -> None:
+        detail = (
+            f"Cliniko did not confirm {method} {path_template}; it may or may not have happened. Check before retrying."
+        )
+        code = ErrorCode.TIMEOUT if timed_out else ErrorCode.EMR_ERROR
+        emr = {"status": upstream_status, "message": "no confirmation from Cliniko"}
+        super().__init__(code, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail, emr_error=emr)])
+        self.method = method
+        self.path_template = path_template
+
+
+def upstream_message(reply: Reply) -> Any:
+    """Cliniko's own words about a failure: its JSON ``errors``/``message`` when present, else text.
+
+    Error bodies may be HTML (unknown routes), plain text (401) or XML (S3), so nothing here assumes JSON.
+    """
+    text = reply.text
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        if isinstance(body.get("errors"), dict) and body["errors"]:
+            return body["errors"]
+        for key in ("message", "error"):
+            if key in body:
+                return body[key]
+        return body
+    if "html" in reply.content_type:
+        return f"HTML page ({len(text)} characters)"
+    if "xml" in reply.content_type and (code := _S3_ERROR.search(text)):
+        return code.group(1)
+    return text.strip()[:_MAX_MESSAGE_CHARS]
+
+
+def _detail(code: ErrorCode, detail: str, emr: dict[str, Any], detail_code: DetailCode) -> MedleyError:
+    return MedleyError(code, detail, [ErrorDetail(detail_code, detail, emr_error=emr)])
+
+
+def error_for_status(reply: Reply, path_template: str) -> MedleyError:
+    """The contract error for a final (not retried) non-2xx answer from the Cliniko API."""
+    status = reply.status
+    emr = {"status": status, "message": upstream_message(reply)}
+    if status == 404:
+        return ClinikoNotFound(path_template)
+    if status in (400, 422):
+        return _detail(ErrorCode.BAD_REQUEST, "Cliniko refused the request as invalid.", emr, DetailCode.BAD_INPUT)
+    if status in (401, 403):
+        detail = (
+            f"Cliniko refused the API key (HTTP {status}): check that the key is valid, belongs to this "
+            "shard, and that its user may do this."
+        )
+        return _detail(ErrorCode.EMR_ERROR, detail, emr, DetailCode.BAD_INPUT)
+    if status == 413:
+        return _detail(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            "Cliniko refused the file as too large.",
+            emr,
+            DetailCode.DOCUMENT_TOO_LARGE,
+        )
+    return _detail(ErrorCode.EMR_ERROR, f"Cliniko failed with HTTP {status}.", emr, DetailCode.BAD_INPUT)
+
+
+def upload_error(reply: Reply) -> MedleyError:
+    """A refusal from the file store Cliniko hands uploads to (S3): our problem, not the caller's."""
+    emr = {"status": reply.status, "message": upstream_message(reply)}
+    if reply.status == 413 or emr["message"] == "EntityTooLarge":
+        return _detail(
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            "The file store refused the file as too large.",
+            emr,
+            DetailCode.DOCUMENT_TOO_LARGE,
+        )
+    return _detail(
+        ErrorCode.EMR_ERROR,
+        f"Cliniko's file store refused the upload (HTTP {reply.status}).",
+        emr,
+        DetailCode.BAD_INPUT,
+    )
+
+
+def unreachable(path_template: str, exc: httpx.TransportError) -> MedleyError:
+    """A read that never got an answer, after its retries."""
+    if isinstance(exc, httpx.TimeoutException):
+        return MedleyError.timeout(f"Cliniko did not answer {path_template} in time.")
+    return MedleyError.emr_error(f"Cliniko could not be reached ({type(exc).__name__}).", None, None)
+
+
+def malformed(path_template: str, why: str) -> MedleyError:
+    """A 2xx answer we cannot use: Cliniko changed, or something in between mangled it."""
+    return MedleyError.emr_error(f"Cliniko sent an unexpected answer to {path_template}: {why}.", None, None)

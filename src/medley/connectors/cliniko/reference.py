@@ -1,0 +1,177 @@
+"""The practice's reference data (businesses, practitioners, appointment types, who offers what).
+
+It changes rarely and every request needs it, so one snapshot is loaded (about 3 + businesses +
+practitioners calls, concurrently) and reused for ``Settings.reference_cache_seconds``. Concurrent
+callers of a stale cache share one reload instead of stampeding Cliniko.
+
+What counts (the rest is invisible to Medley):
+
+* a care unit is a business that is not archived;
+* a resource is an active practitioner listed at that business;
+* a healthcare service is an appointment type of that business (``appointment_type_ids``; all types
+  when Cliniko does not send the list) that is not archived and is individual (``max_attendees`` 1):
+  Medley books individual appointments only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from medley.connectors.cliniko.client import ClinikoClient, JsonObject
+from medley.connectors.cliniko.mapping import linked_id, record_id, text
+from medley.domain.errors import DetailCode, MedleyError
+
+
+@dataclass(frozen=True, slots=True)
+class Practice:
+    """One consistent snapshot of a Cliniko account's reference data."""
+
+    businesses: Mapping[str, JsonObject]
+    practitioners: Mapping[str, JsonObject]
+    appointment_types: Mapping[str, JsonObject]
+    practitioners_at: Mapping[str, Sequence[str]]
+    types_of: Mapping[str, frozenset[str]]
+    practitioner_of_user: Mapping[str, str] = field(default_factory=dict)
+
+    def business(self, care_unit_id: str) -> JsonObject:
+        business = self.businesses.get(care_unit_id)
+        if business is None:
+            raise MedleyError.not_found("No care unit with this id.", DetailCode.INVALID_CARE_UNIT_ID)
+        return business
+
+    def resource_ids(self, care_unit_id: str) -> list[str]:
+        self.business(care_unit_id)
+        return list(self.practitioners_at.get(care_unit_id, ()))
+
+    def practitioner(
+        self, care_unit_id: str, resource_id: str, code: DetailCode = DetailCode.INVALID_RESOURCE_ID
+    ) -> JsonObject:
+        """A practitioner working at the care unit, else 404 (or 400 for ``INVALID_CREATED_BY_ID``)."""
+        if resource_id not in self.resource_ids(care_unit_id):
+            detail = "No resource with this id at this care unit."
+            if code == DetailCode.INVALID_CREATED_BY_ID:
+                raise MedleyError.bad_request(detail, code, path="created_by_id")
+            raise MedleyError.not_found(detail, code)
+        return self.practitioners[resource_id]
+
+    def service_ids(self, care_unit_id: str) -> list[str]:
+        business = self.business(care_unit_id)
+        listed = business.get("appointment_type_ids")
+        if not isinstance(listed, list):
+            return list(self.appointment_types)
+        wanted = {str(type_id) for type_id in listed}
+        return [type_id for type_id in self.appointment_types if type_id in wanted]
+
+    def appointment_type(self, care_unit_id: str, service_id: str) -> JsonObject:
+        if service_id not in self.service_ids(care_unit_id):
+            raise MedleyError.not_found(
+                "No healthcare service with this id at this care unit.",
+                DetailCode.INVALID_HEALTHCARE_SERVICE_ID,
+            )
+        return self.appointment_types[service_id]
+
+    def offering(self, care_unit_id: str, service_id: str) -> list[str]:
+        """Practitioners of the care unit who offer the service."""
+        return [p for p in self.resource_ids(care_unit_id) if service_id in self.types_of.get(p, frozenset())]
+
+    def pairs(
+        self,
+        care_unit_id: str,
+        resource_ids: Sequence[str] | None = None,
+        service_ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, str]]:
+        """(practitioner, appointment type) combinations bookable at the care unit, after the filters.
+
+        Every filter id must exist at the care unit (``INVALID_RESOURCE_ID`` /
+        ``INVALID_HEALTHCARE_SERVICE_ID``); an empty or ``None`` filter means all.
+        """
+        for resource_id in resource_ids or ():
+            self.practitioner(care_unit_id, resource_id)
+        for service_id in service_ids or ():
+            self.appointment_type(care_unit_id, service_id)
+        practitioners = list(dict.fromkeys(resource_ids)) if resource_ids else self.resource_ids(care_unit_id)
+        services = set(service_ids) if service_ids else set(self.service_ids(care_unit_id))
+        return [
+            (practitioner_id, type_id)
+            for practitioner_id in practitioners
+            for type_id in self.service_ids(care_unit_id)
+            if type_id in services and type_id in self.types_of.get(practitioner_id, frozenset())
+        ]
+
+    def duration_minutes(self, service_id: str) -> int:
+        return int(self.appointment_types[service_id].get("duration_in_minutes") or 0)
+
+
+async def load_practice(client: ClinikoClient) -> Practice:
+    businesses, practitioners, appointment_types = await asyncio.gather(
+        client.get_all("/businesses", "businesses"),
+        client.get_all("/practitioners", "practitioners"),
+        client.get_all("/appointment_types", "appointment_types"),
+    )
+    open_businesses = {record_id(b): b for b in businesses if text(b.get("archived_at")) is None}
+    active = {record_id(p): p for p in practitioners if p.get("active") is not False}
+    types = {
+        record_id(t): t
+        for t in appointment_types
+        if text(t.get("archived_at")) is None and _is_individual(t.get("max_attendees"))
+    }
+    staff_lists = await asyncio.gather(
+        *(client.get_all(f"/businesses/{b}/practitioners", "practitioners") for b in open_businesses)
+    )
+    offered_lists = await asyncio.gather(
+        *(client.get_all(f"/practitioners/{p}/appointment_types", "appointment_types") for p in active)
+    )
+    practitioners_at = {
+        business_id: [pid for pid in (record_id(p) for p in staff) if pid in active]
+        for business_id, staff in zip(open_businesses, staff_lists, strict=True)
+    }
+    types_of = {
+        practitioner_id: frozenset(tid for tid in (record_id(t) for t in offered) if tid in types)
+        for practitioner_id, offered in zip(active, offered_lists, strict=True)
+    }
+    practitioner_of_user = {
+        user_id: practitioner_id
+        for practitioner_id, record in active.items()
+        if (user_id := linked_id(record, "user")) is not None
+    }
+    return Practice(open_businesses, active, types, practitioners_at, types_of, practitioner_of_user)
+
+
+def _is_individual(max_attendees: Any) -> bool:
+    try:
+        return max_attendees is None or int(max_attendees) <= 1
+    except (TypeError, ValueError):
+        return True
+
+
+class ReferenceCache:
+    """The current ``Practice``, reloaded when older than ``ttl_seconds``; one reload at a time."""
+
+    def __init__(
+        self, client: ClinikoClient, ttl_seconds: float, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._practice: Practice | None = None
+        self._loaded_at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Practice:
+        practice = self._practice
+        if practice is not None and self._clock() - self._loaded_at < self._ttl:
+            return practice
+        async with self._lock:
+            # Someone else may have reloaded while we waited for the lock.
+            if self._practice is not None and self._clock() - self._loaded_at < self._ttl:
+                return self._practice
+            self._practice = await load_practice(self._client)
+            self._loaded_at = self._clock()
+            return self._practice
+
+    def invalidate(self) -> None:
+        self._practice = None
