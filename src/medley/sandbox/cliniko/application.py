@@ -1,0 +1,53 @@
+"""The emulator's ASGI app: ``/v1`` behind the gate, the fake S3 bucket, Cliniko's error pages.
+
+It needs no lifespan of its own (a mounted app's lifespan never runs): whoever owns the
+``ClinikoSandbox`` starts and stops it.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from medley.sandbox.cliniko import fake_s3
+from medley.sandbox.cliniko.context import SandboxContext
+from medley.sandbox.cliniko.errors import install_error_handlers
+from medley.sandbox.cliniko.gate import API_PREFIX, ApiGate
+from medley.sandbox.cliniko.routes import (
+    account,
+    appointment_types,
+    appointments,
+    attachments,
+    availability,
+    bookings,
+    businesses,
+    patients,
+    practitioners,
+    treatment_notes,
+    unavailable_blocks,
+)
+
+_RESOURCES = (
+    account,
+    businesses,
+    practitioners,
+    appointment_types,
+    availability,
+    unavailable_blocks,
+    appointments,
+    bookings,
+    patients,
+    treatment_notes,
+    attachments,
+)
+
+
+def create_emulator_app(context: SandboxContext) -> FastAPI:
+    # No OpenAPI pages: Cliniko has none, and every unknown path must be Rails' HTML 404.
+    app = FastAPI(title="Medley Cliniko emulator", openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.sandbox_context = context
+    install_error_handlers(app)
+    for resource in _RESOURCES:
+        app.include_router(resource.router, prefix=API_PREFIX)
+    app.include_router(fake_s3.router)
+    app.add_middleware(ApiGate, context=context)
+    return app

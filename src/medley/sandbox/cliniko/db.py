@@ -1,0 +1,148 @@
+"""The emulator's database: engine and sessions from a URL, Alembic migrations, wiping and id sequences.
+
+SQLite (the default, one file) and PostgreSQL (shared with the gateway's store) are both supported.
+On SQLite, write transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads and
+then writes fails at once with "database is locked" when another connection wrote in between, while
+an immediate one waits for the writer lock (up to the busy timeout) before reading anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from medley.sandbox.cliniko.tables import Base
+
+VERSION_TABLE = "cliniko_alembic_version"
+"""The emulator's own Alembic version table, so it can share a PostgreSQL database with the gateway."""
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_WRITE_OPTION = "medley_sandbox_write"
+# Any constant unique to the emulator: serialises start-up (migrate + seed) across processes.
+_START_LOCK_KEY = 0x4D45444C4559_01
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for ``sqlite+aiosqlite://`` or ``postgresql+asyncpg://`` URLs.
+
+    For a SQLite file the parent folder is created, and every connection gets WAL, a busy timeout
+    and foreign keys (so SQLite enforces what PostgreSQL enforces).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    _configure_sqlite(engine)
+    return engine
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below), instead of the driver's implicit deferred BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(_WRITE_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+class Database:
+    """One engine and the two kinds of session the routes use: reads, and writes (serialised on SQLite)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._reads = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._writes = async_sessionmaker(
+            self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    def reader(self) -> AsyncSession:
+        return self._reads()
+
+    def writer(self) -> AsyncSession:
+        return self._writes()
+
+    @asynccontextmanager
+    async def start_lock(self) -> AsyncIterator[None]:
+        """Serialises start-up across processes sharing a PostgreSQL database (no-op on SQLite)."""
+        if self.is_sqlite:
+            yield
+            return
+        async with self.engine.connect() as connection:
+            await connection.execute(select(func.pg_advisory_lock(_START_LOCK_KEY)))
+            try:
+                yield
+            finally:
+                await connection.execute(select(func.pg_advisory_unlock(_START_LOCK_KEY)))
+                await connection.commit()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _alembic_config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+
+
+async def migrate(engine: AsyncEngine) -> None:
+    """Bring the emulator's tables to the latest migration (``alembic upgrade head``)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)
+
+
+async def wipe(session: AsyncSession) -> None:
+    """Delete every row of the emulator's tables (children first), in the caller's transaction."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    for table in reversed(Base.metadata.sorted_tables):
+        await session.execute(table.delete())
+
+
+async def sync_id_sequences(session: AsyncSession) -> None:
+    """Move PostgreSQL id sequences past rows inserted with explicit ids (e.g. by the seed).
+
+    Without this, the next row created through the API would be given an id that already exists.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        id_column = table.columns.get("id")
+        if id_column is None or not id_column.autoincrement:
+            continue
+        highest = select(func.max(id_column)).scalar_subquery()
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        await session.execute(select(func.setval(sequence, func.coalesce(highest, 0) + 1, False)))

@@ -1,0 +1,138 @@
+"""Fault injection: make the emulator fail the way a real upstream does, on demand or at random.
+
+A plan is a comma-separated list of rules, ``<fault>[:<probability>]`` (probability 0..1, default 1):
+
+* ``429`` – rate limited (Cliniko's 429 with ``X-RateLimit-Reset`` and ``Retry-After``)
+* ``500`` – Rails' JSON error; ``502`` / ``503`` – a load balancer's HTML error page
+* ``drop`` – the connection dies after the status line: the client sees a protocol error
+* ``timeout`` or ``timeout=<duration>`` – hang (60 s by default, longer than any sane client
+  timeout), then answer 504 as a load balancer would
+* ``latency=<duration>`` – add delay, then carry on; durations are ``<n>ms`` or ``<n>s``
+
+The ``MEDLEY_SANDBOX_FAULTS`` setting applies a plan to every API request; an ``X-Medley-Fault`` header
+replaces it for one request (``none`` turns faults off for that request). Every rule is rolled on its
+own; all latencies that fire add up, and the first failing rule that fires (in written order) wins.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from enum import StrEnum
+
+import httpx
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from medley.sandbox.cliniko.latency import parse_duration
+
+DEFAULT_HANG_SECONDS = 60.0
+FAULT_HEADER = "x-medley-fault"
+_STATUSES = frozenset({429, 500, 502, 503})
+
+
+class FaultKind(StrEnum):
+    STATUS = "status"
+    DROP = "drop"
+    HANG = "hang"
+    LATENCY = "latency"
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    kind: FaultKind
+    status: int | None = None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class FaultRule:
+    fault: Fault
+    probability: float
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one request gets: a delay first, then possibly a failure instead of the real answer."""
+
+    delay_seconds: float
+    failure: Fault | None
+
+
+@dataclass(frozen=True, slots=True)
+class FaultPlan:
+    rules: tuple[FaultRule, ...] = ()
+
+    def draw(self, rng: random.Random) -> Outcome:
+        delay = 0.0
+        failure: Fault | None = None
+        for rule in self.rules:
+            if rule.probability < 1.0 and rng.random() >= rule.probability:
+                continue
+            if rule.fault.kind is FaultKind.LATENCY:
+                delay += rule.fault.seconds
+            elif failure is None:
+                failure = rule.fault
+        return Outcome(delay, failure)
+
+
+NO_FAULTS = FaultPlan()
+
+
+def parse_faults(spec: str) -> FaultPlan:
+    """Parses the grammar in the module docstring; raises ValueError with the offending rule."""
+    text = spec.strip()
+    if not text or text.lower() == "none":
+        return NO_FAULTS
+    return FaultPlan(tuple(_parse_rule(part.strip()) for part in text.split(",")))
+
+
+def _parse_rule(rule: str) -> FaultRule:
+    if not rule:
+        raise ValueError("empty fault rule")
+    fault_text, separator, probability_text = rule.rpartition(":")
+    if not separator:
+        fault_text, probability_text = rule, "1"
+    try:
+        probability = float(probability_text)
+    except ValueError:
+        raise ValueError(f"invalid probability in fault rule {rule!r}") from None
+    if not 0.0 <= probability <= 1.0:
+        raise ValueError(f"probability must be between 0 and 1 in fault rule {rule!r}")
+    return FaultRule(_parse_fault(fault_text.strip().lower(), rule), probability)
+
+
+def _parse_fault(text: str, rule: str) -> Fault:
+    name, _, argument = text.partition("=")
+    if name.isdigit() and not argument:
+        status = int(name)
+        if status not in _STATUSES:
+            raise ValueError(f"unsupported status in fault rule {rule!r} (use 429, 500, 502 or 503)")
+        return Fault(FaultKind.STATUS, status=status)
+    if name == "drop" and not argument:
+        return Fault(FaultKind.DROP)
+    if name in {"timeout", "hang"}:
+        return Fault(FaultKind.HANG, seconds=parse_duration(argument) if argument else DEFAULT_HANG_SECONDS)
+    if name == "latency" and argument:
+        return Fault(FaultKind.LATENCY, seconds=parse_duration(argument))
+    raise ValueError(f"unknown fault {rule!r}")
+
+
+def failure_response(status: int) -> Response:
+    """The body a failing upstream really sends: JSON from the app, HTML from the load balancer."""
+    if status == 500:
+        return JSONResponse({"status": "500", "error": "Internal Server Error"}, status_code=500)
+    titles = {502: "502 Bad Gateway", 503: "503 Service Unavailable", 504: "504 Gateway Time-out"}
+    title = titles[status]
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>\n"
+    return HTMLResponse(page, status_code=status)
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """Raised by the ``drop`` fault after the status line went out, so the connection dies mid-answer.
+
+    Over a socket the server just closes it; through ``httpx.ASGITransport`` the exception itself
+    reaches the caller, and being an ``httpx.TransportError`` it is handled like the real thing.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("Connection dropped by the emulator's fault injection")

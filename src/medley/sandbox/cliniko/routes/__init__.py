@@ -1,0 +1,1 @@
+"""The emulator's ``/v1`` routes, one module per Cliniko resource (assembled in ``application.py``)."""

@@ -1,0 +1,110 @@
+"""Unavailable blocks (time off): list, create, show, archive (also ``DELETE``) and conflicts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select
+from starlette.responses import JSONResponse, Response
+
+from medley.sandbox.cliniko import serializers
+from medley.sandbox.cliniko.bodies import FieldReader, read_json_object
+from medley.sandbox.cliniko.conflicts import has_conflict
+from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteSession
+from medley.sandbox.cliniko.filters import Kind, always_null, ids, instants
+from medley.sandbox.cliniko.listing import Collection, find_visible, get_or_404, list_response, path_id
+from medley.sandbox.cliniko.references import check_exists
+from medley.sandbox.cliniko.responses import created, no_content
+from medley.sandbox.cliniko.tables import Business, Practitioner, UnavailableBlock
+
+router = APIRouter()
+
+UNAVAILABLE_BLOCKS = Collection(
+    "unavailable_blocks",
+    {
+        "archived_at": instants(UnavailableBlock.archived_at),
+        "business_id": ids(UnavailableBlock.business_id),
+        "created_at": instants(UnavailableBlock.created_at),
+        "deleted_at": always_null(Kind.DATETIME),
+        "ends_at": instants(UnavailableBlock.ends_at),
+        "id": ids(UnavailableBlock.id),
+        "practitioner_id": ids(UnavailableBlock.practitioner_id),
+        "repeated_from_id": always_null(Kind.ID),
+        "starts_at": instants(UnavailableBlock.starts_at),
+        "unavailable_block_type_id": always_null(Kind.ID),
+        "updated_at": instants(UnavailableBlock.updated_at),
+    },
+    hidden=("archived_at",),
+)
+
+
+@router.get("/unavailable_blocks")
+async def list_unavailable_blocks(request: Request, session: ReadSession, urls: UrlsDep) -> Response:
+    async def render(rows: Sequence[UnavailableBlock]) -> list[dict[str, Any]]:
+        return [serializers.unavailable_block(row, urls) for row in rows]
+
+    return await list_response(request, session, urls, UNAVAILABLE_BLOCKS, select(UnavailableBlock), render)
+
+
+@router.post("/unavailable_blocks")
+async def create_unavailable_block(
+    request: Request, session: WriteSession, urls: UrlsDep, context: ContextDep
+) -> Response:
+    reader = FieldReader(await read_json_object(request))
+    business_id = reader.record_id("business_id", relation="business", required=True)
+    practitioner_id = reader.record_id("practitioner_id", relation="practitioner", required=True)
+    starts_at = reader.instant("starts_at", required=True)
+    ends_at = reader.instant("ends_at", required=True)
+    notes = reader.text("notes", max_length=None)
+    await check_exists(session, reader, "business", Business, business_id)
+    await check_exists(session, reader, "practitioner", Practitioner, practitioner_id)
+    if starts_at and ends_at and ends_at <= starts_at:
+        reader.fail("ends_at", "must be after starts_at")
+    reader.raise_if_invalid()
+    now = context.now()
+    block = UnavailableBlock(
+        business_id=business_id,
+        practitioner_id=practitioner_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        notes=notes if isinstance(notes, str) else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(block)
+    await session.commit()
+    return created(serializers.unavailable_block(block, urls))
+
+
+@router.get("/unavailable_blocks/{unavailable_block_id}")
+async def show_unavailable_block(
+    unavailable_block_id: str, request: Request, session: ReadSession, urls: UrlsDep
+) -> Response:
+    statement = select(UnavailableBlock).where(UnavailableBlock.id == path_id(unavailable_block_id))
+    row = await find_visible(request, session, UNAVAILABLE_BLOCKS, statement)
+    return JSONResponse(serializers.unavailable_block(row, urls))
+
+
+@router.post("/unavailable_blocks/{unavailable_block_id}/archive")
+@router.delete("/unavailable_blocks/{unavailable_block_id}")
+async def archive_unavailable_block(unavailable_block_id: str, session: WriteSession, context: ContextDep) -> Response:
+    block = await get_or_404(session, UnavailableBlock, path_id(unavailable_block_id))
+    if block.archived_at is None:
+        block.archived_at = block.updated_at = context.now()
+        await session.commit()
+    return no_content()
+
+
+@router.get("/unavailable_blocks/{unavailable_block_id}/conflicts")
+async def unavailable_block_conflicts(unavailable_block_id: str, session: ReadSession) -> Response:
+    block = await get_or_404(session, UnavailableBlock, path_id(unavailable_block_id))
+    exist = await has_conflict(
+        session,
+        practitioner_id=block.practitioner_id,
+        starts_at=block.starts_at,
+        ends_at=block.ends_at,
+        unavailable_block_id=block.id,
+    )
+    return JSONResponse({"conflicts": {"exist": exist}})

@@ -1,0 +1,119 @@
+"""The Cliniko emulator as a component: build it from settings, start it, serve it alone or mounted.
+
+``ClinikoSandbox.app`` is a plain ASGI app with no lifespan of its own, so the gateway can mount it
+(``/sandbox/cliniko``) or reach it in-process (``httpx.ASGITransport``) and call ``start``/``stop``
+itself. ``serve_sandbox`` runs it alone under uvicorn (``medley sandbox``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from medley.config import Settings
+from medley.sandbox.cliniko.application import create_emulator_app
+from medley.sandbox.cliniko.auth import ApiKey
+from medley.sandbox.cliniko.context import Clock, SandboxContext, utc_now
+from medley.sandbox.cliniko.db import Database, migrate, sync_id_sequences, wipe
+from medley.sandbox.cliniko.faults import parse_faults
+from medley.sandbox.cliniko.rate_limit import FixedWindowRateLimiter
+from medley.sandbox.cliniko.seed import seed_practice
+from medley.sandbox.cliniko.tables import Business
+
+
+class ClinikoSandbox:
+    """A Cliniko-compatible API (``/v1`` plus a fake S3 bucket) over its own database."""
+
+    app: FastAPI
+    api_key: str
+
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        api_key: str,
+        rate_limit_per_minute: int = 200,
+        latency_ms: int = 0,
+        faults: str = "",
+        clock: Clock = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``rate_limit_per_minute`` <= 0 turns the limit off; ``faults`` uses the grammar in
+        ``faults.py`` and is checked here, so a typo fails at start-up rather than at random."""
+        self.api_key = api_key
+        self.database = Database(database_url)
+        self.context = SandboxContext(
+            database=self.database,
+            api_key=ApiKey(api_key),
+            rate_limiter=FixedWindowRateLimiter(rate_limit_per_minute) if rate_limit_per_minute > 0 else None,
+            faults=parse_faults(faults),
+            latency_seconds=max(latency_ms, 0) / 1000,
+            clock=clock,
+            rng=rng or random.Random(),  # noqa: S311 - fault dice, not cryptography
+        )
+        self.app = create_emulator_app(self.context)
+
+    async def start(self, *, reset: bool = False) -> None:
+        """Migrate; with ``reset`` wipe every row; seed the practice if there is no business yet."""
+        async with self.database.start_lock():
+            await migrate(self.database.engine)
+            async with self.database.writer() as session:
+                if reset:
+                    await wipe(session)
+                if await session.scalar(select(Business.id).limit(1)) is None:
+                    await seed_practice(session, today=self.context.now().date())
+                await sync_id_sequences(session)
+                await session.commit()
+
+    async def stop(self) -> None:
+        await self.database.dispose()
+
+
+def build_sandbox(settings: Settings) -> ClinikoSandbox:
+    return ClinikoSandbox(
+        database_url=settings.resolved_sandbox_database_url,
+        api_key=settings.sandbox_api_key.get_secret_value(),
+        rate_limit_per_minute=settings.sandbox_rate_limit_per_minute,
+        latency_ms=settings.sandbox_latency_ms,
+        faults=settings.sandbox_faults,
+    )
+
+
+async def _health(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def standalone_app(sandbox: ClinikoSandbox, *, reset: bool = False) -> Starlette:
+    """The emulator served alone: its lifespan starts and stops the sandbox; ``/health`` for probes."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await sandbox.start(reset=reset)
+        try:
+            yield
+        finally:
+            await sandbox.stop()
+
+    return Starlette(routes=[Route("/health", _health), Mount("/", app=sandbox.app)], lifespan=lifespan)
+
+
+def serve_sandbox(settings: Settings, host: str, port: int, reset: bool) -> None:
+    """Run the emulator alone under uvicorn until interrupted (``medley sandbox``)."""
+    sandbox = build_sandbox(settings)
+    shown_host = f"[{host}]" if ":" in host else host
+    # The key is the public sandbox value (or the operator's own choice): printing it is the point.
+    print(f"Cliniko emulator: http://{shown_host}:{port}/v1")
+    print(f"  API key (HTTP Basic user name): {sandbox.api_key}")
+    print(
+        f"  e.g. curl -u '{sandbox.api_key}:' -H 'User-Agent: you (you@example.com)' http://{shown_host}:{port}/v1/user"
+    )
+    uvicorn.run(standalone_app(sandbox, reset=reset), host=host, port=port, log_level=settings.log_level)

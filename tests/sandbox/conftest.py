@@ -1,0 +1,146 @@
+"""Fixtures for driving the Cliniko emulator over HTTP, on SQLite and (when configured) PostgreSQL.
+
+The seeded practice is built once per store and session (a SQLite file, or a PostgreSQL template
+database); every test then gets its own copy (a file copy, or ``CREATE DATABASE … TEMPLATE``), so
+tests may write freely and stay independent while paying for the seed only once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from medley.sandbox.cliniko.server import ClinikoSandbox
+from tests.sandbox.emulator import API_KEY, Bookable, client_for, find_bookable
+
+POSTGRES_ENV = "MEDLEY_TEST_POSTGRES_URL"
+
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def _pg_dsn(url: str, database: str | None = None) -> str:
+    parsed = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+async def _pg_execute(admin: str, statement: str) -> None:
+    connection = await asyncpg.connect(_pg_dsn(admin))
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@dataclass
+class SeededTemplate:
+    """A seeded store to copy from: one SQLite file or one PostgreSQL template database."""
+
+    store: str
+    sqlite_file: Path | None = None
+    pg_admin: str | None = None
+    pg_template: str | None = None
+    bookable: Bookable | None = None
+    """Found once per session: every copy holds the same practice."""
+
+    @asynccontextmanager
+    async def fresh_copy(self, folder: Path) -> AsyncIterator[str]:
+        if self.sqlite_file is not None:
+            target = folder / f"sandbox-{uuid.uuid4().hex[:8]}.db"
+            shutil.copyfile(self.sqlite_file, target)
+            yield f"sqlite+aiosqlite:///{target}"
+            return
+        assert self.pg_admin is not None and self.pg_template is not None
+        name = f"{self.pg_template}_{uuid.uuid4().hex[:8]}"
+        await _pg_execute(self.pg_admin, f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_template}"')
+        try:
+            yield (
+                make_url(self.pg_admin)
+                .set(drivername="postgresql+asyncpg", database=name)
+                .render_as_string(hide_password=False)
+            )
+        finally:
+            await _pg_execute(self.pg_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _seed(url: str) -> None:
+    sandbox = ClinikoSandbox(database_url=url, api_key=API_KEY)
+    await sandbox.start()
+    await sandbox.stop()
+
+
+@pytest.fixture(scope="session", params=STORES)
+def seeded_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SeededTemplate]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sandbox-template") / "seeded.db"
+        asyncio.run(_seed(f"sqlite+aiosqlite:///{path}"))
+        assert not path.with_name(path.name + "-wal").exists() or path.with_name(path.name + "-wal").stat().st_size == 0
+        yield SeededTemplate("sqlite", sqlite_file=path)
+        return
+    admin = os.environ.get(POSTGRES_ENV)
+    if not admin:
+        pytest.skip(f"{POSTGRES_ENV} is not set")
+    template = f"medley_sandbox_test_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{template}"'))
+    try:
+        url = make_url(admin).set(drivername="postgresql+asyncpg", database=template)
+        asyncio.run(_seed(url.render_as_string(hide_password=False)))
+        yield SeededTemplate("postgres", pg_admin=admin, pg_template=template)
+    finally:
+        asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+
+
+SandboxFactory = Callable[..., AbstractAsyncContextManager[ClinikoSandbox]]
+
+
+@pytest.fixture
+def make_sandbox(seeded_template: SeededTemplate, tmp_path: Path) -> SandboxFactory:
+    """Builds a started sandbox on a fresh copy of the seeded practice, with any constructor options."""
+
+    @asynccontextmanager
+    async def factory(**options: Any) -> AsyncIterator[ClinikoSandbox]:
+        options.setdefault("rate_limit_per_minute", 100_000)
+        async with seeded_template.fresh_copy(tmp_path) as url:
+            sandbox = ClinikoSandbox(database_url=url, api_key=API_KEY, **options)
+            await sandbox.start()
+            try:
+                yield sandbox
+            finally:
+                await sandbox.stop()
+
+    return factory
+
+
+@pytest.fixture
+async def sandbox(make_sandbox: SandboxFactory) -> AsyncIterator[ClinikoSandbox]:
+    async with make_sandbox() as started:
+        yield started
+
+
+@pytest.fixture
+async def client(sandbox: ClinikoSandbox) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(sandbox) as http:
+        yield http
+
+
+@pytest.fixture
+async def bookable(seeded_template: SeededTemplate, client: httpx.AsyncClient) -> Bookable:
+    """A business, practitioner and type with free time next week (the first such, in id order)."""
+    if seeded_template.bookable is None:
+        seeded_template.bookable = await find_bookable(client)
+    return seeded_template.bookable
