@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     upstream_timeout_seconds: float = 15.0
     upstream_max_retries: int = 3
     upstream_concurrency: int = 8
+    upstream_requests_per_minute: int = Field(
+        default=200, description="Client-side request budget per Cliniko key (Cliniko allows 200/min per user)."
+    )
+    upstream_user_agent: str | None = Field(
+        default=None, description="User-Agent sent to Cliniko: name your product and a contact email."
+    )
     reference_cache_seconds: float = 60.0
     idempotency_ttl_hours: int = 24
     auth_cache_seconds: float = 60.0

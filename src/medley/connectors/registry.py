@@ -5,7 +5,8 @@ Credentials per EHR:
 * ``cliniko``: ``{"api_key": "<key>-<shard>"}``; the shard suffix picks the API host
   (``https://api.<shard>.cliniko.com/v1``) unless ``base_url`` overrides it (the sandbox, tests).
 
-The client-side request budget per key is Cliniko's 200 per minute; for the in-process sandbox (a
+The client-side request budget per key is ``Settings.upstream_requests_per_minute`` (Cliniko's 200 per
+minute); for the in-process sandbox (a
 ``transport`` is given) it is the sandbox's own limit, ``Settings.sandbox_rate_limit_per_minute``.
 """
 
@@ -17,10 +18,9 @@ import httpx
 
 from medley.config import Settings
 from medley.connectors.base import Capabilities, Connector
-from medley.connectors.cliniko.client import ClinikoClient
+from medley.connectors.cliniko.client import DEFAULT_USER_AGENT, ClinikoClient
 from medley.connectors.cliniko.connector import CODE as CLINIKO
 from medley.connectors.cliniko.connector import ClinikoConnector, cliniko_capabilities
-from medley.connectors.rate_budget import DEFAULT_REQUESTS_PER_MINUTE
 from medley.domain.errors import DetailCode, MedleyError
 
 _KNOWN = (CLINIKO,)
@@ -50,9 +50,14 @@ def build_connector(
         raise MedleyError.bad_request(
             "Cliniko credentials need an 'api_key'.", DetailCode.MISSING_REQUIRED_FIELD, path="api_key"
         )
-    limit = settings.sandbox_rate_limit_per_minute if transport is not None else DEFAULT_REQUESTS_PER_MINUTE
+    limit = settings.sandbox_rate_limit_per_minute if transport is not None else settings.upstream_requests_per_minute
     client = ClinikoClient(
-        api_key, settings=settings, base_url=base_url, transport=transport, requests_per_minute=limit
+        api_key,
+        settings=settings,
+        base_url=base_url,
+        transport=transport,
+        requests_per_minute=limit,
+        user_agent=settings.upstream_user_agent or DEFAULT_USER_AGENT,
     )
     return ClinikoConnector(client, settings=settings)
 
