@@ -59,6 +59,9 @@ class Settings(BaseSettings):
         default=None, description="User-Agent sent to Cliniko: name your product and a contact email."
     )
     reference_cache_seconds: float = 60.0
+    timeslot_cache_seconds: float = Field(
+        default=10.0, description="How long upstream availability answers are reused for reads (0 = never)."
+    )
     idempotency_ttl_hours: int = 24
     auth_cache_seconds: float = 60.0
     auth_failures_per_minute: int = 20

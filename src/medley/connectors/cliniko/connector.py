@@ -10,7 +10,8 @@ Behaviours worth knowing (documented here because Cliniko and Medley differ):
   in their paths must exist, and patients are presented with that care unit's id.
 * Timeslots come from Cliniko's online-booking engine (``available_times``), fanned out over every
   (practitioner, appointment type) pair in 7-day windows, concurrently. A pair not enabled for online
-  bookings answers 404 and is skipped. Timeslots are never cached, so ``fresh`` changes nothing.
+  bookings answers 404 and is skipped. Upstream answers are remembered for
+  ``Settings.timeslot_cache_seconds`` (see ``slot_cache.py``); ``fresh`` and our own writes bypass/clear it.
 * Writes are never duplicated: when Cliniko does not confirm a write (``UnknownOutcome``) the
   connector looks for its effect before giving up, and gives up with that same error.
 * Notes are created as drafts (unsigned). Cliniko records the API key's practitioner as the author:
@@ -23,9 +24,9 @@ import asyncio
 import html
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from medley.config import Settings
 from medley.connectors.base import Capabilities, Operation
@@ -35,6 +36,7 @@ from medley.connectors.cliniko.client import ClinikoClient, JsonObject, QueryPar
 from medley.connectors.cliniko.errors import ClinikoNotFound, Reply, UnknownOutcome
 from medley.connectors.cliniko.fanout import gather_all
 from medley.connectors.cliniko.reference import ReferenceCache
+from medley.connectors.cliniko.slot_cache import SlotCache
 from medley.connectors.cliniko.timeslots import find_next, find_timeslots
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.domain.models import (
@@ -60,6 +62,8 @@ from medley.scheduling import Interval, subtract, working_intervals
 
 logger = logging.getLogger("medley.connectors.cliniko")
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 T = TypeVar("T")
 
 CODE = "cliniko"
@@ -90,6 +94,20 @@ def cliniko_capabilities(settings: Settings) -> Capabilities:
     )
 
 
+
+def _clears_slot_cache(
+    method: Callable[Concatenate[ClinikoConnector, _P], Coroutine[Any, Any, _R]],
+) -> Callable[Concatenate[ClinikoConnector, _P], Coroutine[Any, Any, _R]]:
+    """Our own appointment writes change availability: forget remembered slots, whatever the outcome."""
+
+    async def wrapper(self: ClinikoConnector, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return await method(self, *args, **kwargs)
+        finally:
+            self._slots.clear()
+
+    return wrapper
+
 class ClinikoConnector:
     """One Cliniko account, reached with one API key."""
 
@@ -107,6 +125,7 @@ class ClinikoConnector:
         self._settings = settings
         self._now = clock
         self._reference = ReferenceCache(client, settings.reference_cache_seconds)
+        self._slots = SlotCache(settings.timeslot_cache_seconds)
         self._reconcile_delays = tuple(reconcile_delays)
 
     @property
@@ -217,7 +236,7 @@ class ClinikoConnector:
         service_ids: Sequence[str] | None = None,
         fresh: bool = False,
     ) -> list[Timeslot]:
-        """Free slots from Cliniko's online-booking engine; never cached, so ``fresh`` changes nothing."""
+        """Free slots from Cliniko's online-booking engine; ``fresh`` skips the short-lived cache."""
         _require_aware(start, end)
         practice = await self._reference.get()
         return await find_timeslots(
@@ -229,6 +248,8 @@ class ClinikoConnector:
             now=self._now(),
             resource_ids=resource_ids,
             service_ids=service_ids,
+            cache=self._slots,
+            fresh=fresh,
         )
 
     async def next_available(
@@ -346,6 +367,7 @@ class ClinikoConnector:
         record = await self._appointment_record(care_unit_id, appointment_id)
         return mapping.appointment_from_cliniko(record, care_unit_id, tz, self._now())
 
+    @_clears_slot_cache
     async def create_appointment(self, care_unit_id: str, booking: NewAppointment) -> Appointment:
         practice = await self._reference.get()
         tz = mapping.zone_of(practice.business(care_unit_id))
@@ -390,6 +412,7 @@ class ClinikoConnector:
         conflicts = answer.get("conflicts")
         return isinstance(conflicts, Mapping) and conflicts.get("exist") is True
 
+    @_clears_slot_cache
     async def update_appointment(
         self, care_unit_id: str, appointment_id: str, change: AppointmentChange
     ) -> Appointment:
@@ -415,6 +438,7 @@ class ClinikoConnector:
             record = await self._appointment_record(care_unit_id, appointment_id)
         return mapping.appointment_from_cliniko(record, care_unit_id, tz, self._now())
 
+    @_clears_slot_cache
     async def cancel_appointment(self, care_unit_id: str, appointment_id: str, comment: str | None) -> Appointment:
         """Cancel with reason 50 ("Other") and the comment as the cancellation note; idempotent."""
         practice = await self._reference.get()
@@ -441,6 +465,7 @@ class ClinikoConnector:
         record = await self._appointment_record(care_unit_id, appointment_id)
         return record if mapping.text(record.get("cancelled_at")) else None
 
+    @_clears_slot_cache
     async def delete_appointment(self, appointment_id: str) -> None:
         """Archive (Cliniko's DELETE); an appointment already gone counts as done."""
         _require_id(appointment_id, DetailCode.INVALID_APPOINTMENT_ID, "appointment")

@@ -16,6 +16,7 @@ from medley.connectors.cliniko.client import ClinikoClient, QueryParams
 from medley.connectors.cliniko.errors import ClinikoNotFound
 from medley.connectors.cliniko.fanout import gather_all
 from medley.connectors.cliniko.reference import Practice
+from medley.connectors.cliniko.slot_cache import SlotCache
 from medley.domain.models import Timeslot
 
 WINDOW_DAYS = 7
@@ -35,8 +36,12 @@ async def find_timeslots(
     now: datetime,
     resource_ids: Sequence[str] | None = None,
     service_ids: Sequence[str] | None = None,
+    cache: SlotCache | None = None,
+    fresh: bool = False,
 ) -> list[Timeslot]:
-    """Slots wholly inside [start, end), in the care unit's zone, sorted by (start, resource, service)."""
+    """Slots wholly inside [start, end), in the care unit's zone, sorted by (start, resource, service).
+
+    ``cache`` remembers upstream answers briefly; ``fresh`` bypasses it (the booking re-check)."""
     tz = mapping.zone_of(practice.business(care_unit_id))
     pairs = practice.pairs(care_unit_id, resource_ids, service_ids)
     begin = max(start, now)
@@ -44,7 +49,7 @@ async def find_timeslots(
         return []
     windows = date_windows(begin.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date())
     jobs = [(pair, window) for pair in pairs for window in windows]
-    found = await gather_all([_available_times(client, care_unit_id, pair, window) for pair, window in jobs])
+    found = await gather_all([_cached_times(client, cache, care_unit_id, pair, window, fresh) for pair, window in jobs])
     slots: dict[tuple[datetime, str, str], Timeslot] = {}
     for ((practitioner_id, type_id), _window), starts in zip(jobs, found, strict=True):
         duration = timedelta(minutes=practice.duration_minutes(type_id))
@@ -122,6 +127,15 @@ def _path(care_unit_id: str, pair: Pair, endpoint: str) -> str:
 
 def _window_params(window: Window) -> QueryParams:
     return [("from", window[0].isoformat()), ("to", window[1].isoformat())]
+
+
+async def _cached_times(
+    client: ClinikoClient, cache: SlotCache | None, care_unit_id: str, pair: Pair, window: Window, fresh: bool
+) -> list[datetime] | None:
+    if cache is None:
+        return await _available_times(client, care_unit_id, pair, window)
+    key = (care_unit_id, pair[0], pair[1], window[0], window[1])
+    return await cache.get_or_load(key, lambda: _available_times(client, care_unit_id, pair, window), fresh=fresh)
 
 
 async def _available_times(
