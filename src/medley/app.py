@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
+from typing import Any
 
 import httpx
 import uvicorn
@@ -18,6 +19,7 @@ from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, patients, records, timeslots
 from medley.api.runtime import Runtime
 from medley.config import Settings, load_settings
+from medley.console import install_console
 from medley.services.connector_pool import ConnectorPool
 from medley.store.applications import Authenticator, ensure_sandbox_application
 from medley.store.audit import AuditWriter
@@ -38,6 +40,25 @@ Errors are `application/problem+json` with a top-level `code` and detailed `erro
 def _servers(settings: Settings) -> list[dict[str, str]]:
     url = settings.public_url or f"http://{settings.host}:{settings.port}"
     return [{"url": url.rstrip("/"), "description": "This Medley server"}]
+
+
+def _require_both_credentials(app: FastAPI) -> None:
+    """FastAPI lists two header schemes as alternatives; the API needs both, so they form one requirement."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
+                if isinstance(operation, dict) and "security" in operation:
+                    merged: dict[str, list[str]] = {}
+                    for requirement in operation["security"]:
+                        merged.update(requirement)
+                    operation["security"] = [merged]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -85,11 +106,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         servers=_servers(settings),
         max_body_size=settings.request_max_bytes,
+        docs_url=None,  # served by the console from local assets, never a CDN
+        redoc_url=None,
     )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware)
     for module in (care_units, timeslots, patients, appointments, records):
         app.include_router(module.router)
+    install_console(app, settings)
+    _require_both_credentials(app)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
@@ -97,7 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/console" if settings.sandbox else "/docs")
 
     if sandbox is not None:
         app.mount("/sandbox/cliniko", sandbox.app)

@@ -275,14 +275,17 @@ class ClinikoConnector:
     # ---- patients ------------------------------------------------------------------------------
 
     async def search_patients(self, care_unit_id: str, query: PatientQuery) -> list[Patient]:
-        """Cliniko filters by name, birth date, email and external id; phone is matched here."""
+        """Exact but case-insensitive matches. Names and email are narrowed upstream with Cliniko's
+        "contains" operator (``~``, case-insensitive) and compared exactly here, as is the phone."""
         (await self._reference.get()).business(care_unit_id)
         filters: list[tuple[str, str]] = []
+        exact: list[tuple[str, str]] = []
+        for field, value in (("first_name", query.first_name), ("last_name", query.last_name), ("email", query.email)):
+            if value is not None and value.strip():
+                filters.append(("q[]", f"{field}:~{value.strip()}"))
+                exact.append((field, value.strip().casefold()))
         for field, value in (
-            ("first_name", query.first_name),
-            ("last_name", query.last_name),
             ("date_of_birth", query.birth_date.isoformat() if query.birth_date else None),
-            ("email", query.email),
             ("old_reference_id", query.external_id),
         ):
             if value is not None and value.strip():
@@ -293,6 +296,8 @@ class ClinikoConnector:
             scanned += 1
             if scanned > MAX_LISTED_RECORDS:
                 raise _too_many("patients", "a name, birth date, email or external id")
+            if any(str(record.get(field) or "").strip().casefold() != value for field, value in exact):
+                continue
             if query.phone and not mapping.phone_matches(query.phone, record):
                 continue
             patients.append(mapping.patient_from_cliniko(record, care_unit_id))

@@ -1,0 +1,48 @@
+"""The sandbox console: one HTML page and its static modules, given the sandbox application's credentials
+so it calls the public API exactly as an integrator's client does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from medley.api.deps import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER
+from medley.config import Settings
+from medley.console.templating import CONSOLE_CSP, PageTemplate, page_response
+
+CONSOLE_PATH = "/console"
+CONSOLE_STATIC_PATH = "/console/static"
+
+
+def sandbox_credentials(settings: Settings) -> dict[str, str]:
+    """The headers the built-in sandbox application authenticates with (public, documented values)."""
+    return {
+        CLIENT_ID_HEADER: settings.sandbox_client_id,
+        CLIENT_SECRET_HEADER: settings.sandbox_client_secret.get_secret_value(),
+    }
+
+
+def console_config(settings: Settings, root_path: str) -> dict[str, Any]:
+    return {
+        "apiBase": f"{root_path}/api",
+        "docsUrl": f"{root_path}/docs",
+        "headers": sandbox_credentials(settings),
+    }
+
+
+def install_console_page(app: FastAPI, settings: Settings) -> None:
+    """``GET /console`` and ``/console/static/...``; call only in sandbox mode."""
+    template = PageTemplate("console.html")
+    app.mount(CONSOLE_STATIC_PATH, StaticFiles(packages=[("medley.console", "static")]), name="console-static")
+
+    @app.get(CONSOLE_PATH, include_in_schema=False, response_class=HTMLResponse)
+    async def console(request: Request) -> HTMLResponse:
+        root = str(request.scope.get("root_path", "")).rstrip("/")
+        body = template.render(
+            text={"static": root + CONSOLE_STATIC_PATH, "docs": root + "/docs"},
+            config=console_config(settings, root),
+        )
+        return page_response(body, CONSOLE_CSP)

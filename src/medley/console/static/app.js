@@ -1,0 +1,275 @@
+// The console's entry point: state, the hash router (#/units/{unit} and #/units/{unit}/patients/{id}),
+// and the wiring between the controls, the API and the views.
+
+import { ApiClient, CareUnitApi } from "./api.js";
+import { renderCalendar, selectDay } from "./calendar.js";
+import { appointmentDialog, bookingDialog, setupDialogs } from "./dialogs.js";
+import { h, hideProblem, replaceChildren, showProblem } from "./dom.js";
+import {
+  addDays, civilDateOf, formatDateTime, formatWeek, instantOf, mondayOf, personName,
+} from "./format.js";
+import { renderPatientPage } from "./patient.js";
+
+const config = JSON.parse(document.getElementById("medley-console-config").textContent);
+const client = new ApiClient(config);
+
+const $ = (id) => document.getElementById(id);
+const els = {
+  unit: $("unit-select"), resource: $("resource-select"), service: $("service-select"), refresh: $("refresh-button"),
+  prev: $("prev-week"), thisWeek: $("this-week"), next: $("next-week"), weekLabel: $("week-label"),
+  timezone: $("timezone-label"), calendar: $("calendar"), dayTabs: $("day-tabs"), calendarView: $("calendar-view"),
+  calendarHeading: $("calendar-heading"), patientView: $("patient-view"), problem: $("page-problem"), status: $("status"),
+};
+
+const state = {
+  emr: null,
+  units: [],
+  unit: null,
+  api: null,
+  resources: new Map(),
+  services: new Map(),
+  resourceId: null,
+  serviceId: "",
+  serviceTouched: false, // once the user picks a service (or none), a refresh keeps that choice
+  weekStart: null,
+  selectedDay: 0,
+  generation: 0,
+  route: { view: "calendar", unitId: null },
+};
+
+// ---- context handed to the views and dialogs -------------------------------------------------------
+
+const unitHref = (unitId) => `#/units/${encodeURIComponent(unitId)}`;
+const patientHref = (patientId) => `${unitHref(state.unit.id)}/patients/${encodeURIComponent(patientId)}`;
+const resourceName = (id) => state.resources.get(id)?.name || (id ? `Practitioner ${id}` : "");
+const serviceName = (id) => state.services.get(id)?.name || (id ? `Service ${id}` : "");
+const patientName = (id) => state.api.patient(id).then((p) => personName(p) || `Patient ${id}`, () => `Patient ${id}`);
+const withDates = (item) => ({ ...item, raw: item, start: new Date(item.start), end: new Date(item.end) });
+
+function announce(text) {
+  els.status.textContent = "";
+  // A fresh text node after clearing makes screen readers announce a repeated message too.
+  requestAnimationFrame(() => { els.status.textContent = text; });
+}
+
+function context() {
+  return {
+    api: state.api,
+    timeZone: state.unit.timezone,
+    calendarHref: unitHref(state.unit.id),
+    resourceName, serviceName, patientName, patientHref, announce,
+    toAppointment: withDates,
+    loadSlots: async (query) => (await state.api.timeslots(query)).map(withDates),
+    openAppointment: (appointment, opener) => appointments.open(context(), appointment, opener),
+  };
+}
+
+const booking = bookingDialog({
+  onBooked: (appointment, patient) => {
+    announce(`Booked ${formatDateTime(new Date(appointment.start), state.unit.timezone)} for ${personName(patient)}.`);
+    reloadView({ focus: `[data-appointment-id="${CSS.escape(appointment.id)}"]` });
+  },
+  onConflict: () => reloadView(),
+});
+
+const appointments = appointmentDialog({
+  onChanged: (message) => {
+    announce(message);
+    reloadView({ focus: "#calendar-heading" });
+  },
+});
+
+// ---- loading ---------------------------------------------------------------------------------------
+
+function fillSelect(select, options, selected) {
+  replaceChildren(select, options.map(([value, label]) => h("option", { value, text: label })));
+  select.value = selected;
+  select.disabled = options.length === 0;
+}
+
+function servicesOf(resourceId) {
+  return [...state.services.values()].filter((s) => !s.resource_ids?.length || s.resource_ids.includes(resourceId));
+}
+
+function fillServiceSelect() {
+  const offered = servicesOf(state.resourceId);
+  if (state.serviceId && !offered.some((s) => s.id === state.serviceId)) state.serviceId = offered[0]?.id || "";
+  fillSelect(els.service, [["", "None (hide free slots)"],
+    ...offered.map((s) => [s.id, `${s.name} (${s.duration_minutes} min)`])], state.serviceId);
+}
+
+async function loadReference() {
+  const api = state.api;
+  const [resources, services] = await Promise.all([api.resources(), api.services()]);
+  if (api !== state.api) return; // another care unit was picked meanwhile
+  state.resources = new Map(resources.map((r) => [r.id, r]));
+  state.services = new Map(services.map((s) => [s.id, s]));
+  if (!state.resources.has(state.resourceId)) state.resourceId = resources[0]?.id || null;
+  fillSelect(els.resource, resources.map((r) => [r.id, r.designation ? `${r.name} (${r.designation})` : r.name]),
+    state.resourceId || "");
+  if (state.serviceId === "" && !state.serviceTouched) state.serviceId = servicesOf(state.resourceId)[0]?.id || "";
+  fillServiceSelect();
+}
+
+function goToToday() {
+  const today = civilDateOf(new Date(), state.unit.timezone);
+  state.weekStart = mondayOf(today);
+  state.selectedDay = (new Date(Date.UTC(today.year, today.month - 1, today.day)).getUTCDay() + 6) % 7;
+}
+
+async function selectUnit(unitId) {
+  const unit = state.units.find((u) => u.id === unitId);
+  if (!unit) throw Object.assign(new Error(`There is no care unit ${unitId}.`), { title: "Unknown care unit" });
+  state.unit = unit;
+  state.api = new CareUnitApi(client, state.emr, unit.id);
+  state.resourceId = null;
+  state.serviceId = "";
+  state.serviceTouched = false;
+  els.unit.value = unit.id;
+  els.timezone.textContent = `Times in ${unit.timezone}`;
+  goToToday();
+  await loadReference();
+}
+
+async function loadWeek({ focus } = {}) {
+  const generation = ++state.generation;
+  const tz = state.unit.timezone;
+  const days = Array.from({ length: 7 }, (_, i) => addDays(state.weekStart, i));
+  const start = instantOf(days[0], 0, tz);
+  const end = instantOf(addDays(days[6], 1), 0, tz);
+  const now = new Date();
+  els.weekLabel.textContent = formatWeek(state.weekStart);
+  els.calendar.setAttribute("aria-busy", "true");
+  document.title = `${state.unit.name} · Medley sandbox console`;
+  try {
+    const resourceId = state.resourceId;
+    const wantSlots = Boolean(state.serviceId) && end > now;
+    const [work, booked, slots] = await Promise.all([
+      resourceId ? state.api.schedule(resourceId, start, end) : [],
+      resourceId ? state.api.appointments({ start, end, resource_id: resourceId }) : [],
+      wantSlots && resourceId
+        ? state.api.timeslots({ start, end, resource_id: resourceId, healthcare_service_id: state.serviceId })
+        : [],
+    ]);
+    if (generation !== state.generation) return;
+    hideProblem(els.problem);
+    renderCalendar(els.calendar, els.dayTabs, {
+      days, today: civilDateOf(now, tz), now, timeZone: tz, selectedIndex: state.selectedDay,
+      work: work.map(withDates), appointments: booked.map(withDates), slots: slots.map(withDates),
+      showSlots: Boolean(state.serviceId), serviceName, patientName,
+      onSlot: (slot, button) => booking.open(context(), slot, button),
+      onAppointment: (appointment, button) => appointments.open(context(), appointment, button),
+      onSelectDay: (index) => {
+        state.selectedDay = index;
+        selectDay(els.calendar, els.dayTabs, index);
+      },
+    });
+    if (focus) (document.querySelector(focus) || els.calendarHeading).focus();
+  } catch (error) {
+    if (generation !== state.generation) return;
+    showProblem(els.problem, error);
+  } finally {
+    if (generation === state.generation) els.calendar.setAttribute("aria-busy", "false");
+  }
+}
+
+// ---- routing ---------------------------------------------------------------------------------------
+
+function parseRoute(hash) {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map((p) => {
+    try { return decodeURIComponent(p); } catch { return p; }
+  });
+  if (parts[0] !== "units" || !parts[1]) return { view: "calendar", unitId: null };
+  if (parts[2] === "patients" && parts[3]) return { view: "patient", unitId: parts[1], patientId: parts[3] };
+  return { view: "calendar", unitId: parts[1] };
+}
+
+function showView(name) {
+  els.calendarView.hidden = name !== "calendar";
+  els.patientView.hidden = name !== "patient";
+}
+
+async function reloadView(options = {}) {
+  const route = state.route;
+  if (route.view === "patient") {
+    showView("patient");
+    await renderPatientPage(els.patientView, context(), route.patientId);
+  } else {
+    showView("calendar");
+    await loadWeek(options);
+  }
+}
+
+async function onRoute() {
+  const route = parseRoute(location.hash);
+  if (!route.unitId) {
+    if (state.units.length) location.replace(unitHref(state.units[0].id));
+    return;
+  }
+  const leavingPatient = state.route.view === "patient" && route.view === "calendar";
+  state.route = route;
+  try {
+    if (state.unit?.id !== route.unitId) await selectUnit(route.unitId);
+  } catch (error) {
+    if (state.route !== route) return;
+    showProblem(els.problem, error);
+    if (state.units.length && route.unitId !== state.units[0].id) location.replace(unitHref(state.units[0].id));
+    return;
+  }
+  if (state.route !== route) return; // a newer navigation took over while this one loaded
+  await reloadView({ focus: leavingPatient ? "#calendar-heading" : null });
+}
+
+// ---- controls --------------------------------------------------------------------------------------
+
+function wireControls() {
+  els.unit.addEventListener("change", () => { location.hash = unitHref(els.unit.value); });
+  els.resource.addEventListener("change", () => {
+    state.resourceId = els.resource.value;
+    fillServiceSelect();
+    loadWeek();
+  });
+  els.service.addEventListener("change", () => {
+    state.serviceId = els.service.value;
+    state.serviceTouched = true;
+    loadWeek();
+  });
+  els.prev.addEventListener("click", () => { state.weekStart = addDays(state.weekStart, -7); loadWeek(); });
+  els.next.addEventListener("click", () => { state.weekStart = addDays(state.weekStart, 7); loadWeek(); });
+  els.thisWeek.addEventListener("click", () => { goToToday(); loadWeek(); });
+  els.refresh.addEventListener("click", async () => {
+    if (!state.api) return;
+    els.refresh.disabled = true;
+    try {
+      state.api.forgetPatients();
+      await loadReference();
+      await reloadView();
+      announce("Refreshed.");
+    } catch (error) {
+      showProblem(els.problem, error);
+    } finally {
+      els.refresh.disabled = false;
+    }
+  });
+  window.addEventListener("hashchange", onRoute);
+}
+
+async function start() {
+  setupDialogs(() => (els.patientView.hidden ? els.calendarHeading : $("patient-heading")));
+  wireControls();
+  try {
+    const emrs = await client.get("/emrs");
+    const emr = emrs.find((e) => e.connected);
+    if (!emr) throw Object.assign(new Error("This application has no EHR connection."), { title: "Not connected" });
+    state.emr = emr.code;
+    state.units = await client.get(`/emrs/${encodeURIComponent(emr.code)}/care-units`);
+    fillSelect(els.unit, state.units.map((u) => [u.id, u.name]), "");
+  } catch (error) {
+    els.calendar.setAttribute("aria-busy", "false");
+    showProblem(els.problem, error);
+    return;
+  }
+  await onRoute();
+}
+
+start();
