@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -196,3 +197,14 @@ async def test_bookings_mix_appointments_and_unavailable_blocks(client: httpx.As
     assert mine and all(item["patient"]["links"]["self"] == patient_url for item in mine)
     shown = await client.get(f"/bookings/{appointments[0]['id']}")
     assert shown.status_code == 200 and shown.json()["links"]["self"] == appointments[0]["links"]["self"]
+
+
+async def test_twenty_clients_booking_at_once_all_get_written(client: httpx.AsyncClient, bookable: Bookable) -> None:
+    """Cliniko accepts the race (no double-booking guard); the store must not fail under it either."""
+    start = (await available_starts(client, bookable))[0]
+    responses = await asyncio.gather(*(_book(client, bookable, start) for _ in range(20)))
+    assert [response.status_code for response in responses] == [201] * 20
+    ids = {response.json()["id"] for response in responses}
+    assert len(ids) == 20
+    conflicts = await asyncio.gather(*(client.get(f"/individual_appointments/{i}/conflicts") for i in ids))
+    assert all(answer.json() == {"conflicts": {"exist": True}} for answer in conflicts)

@@ -133,6 +133,10 @@ async def test_a_note_needs_an_existing_patient(client: httpx.AsyncClient) -> No
     assert response.json() == {"message": "Validation Failed", "errors": {"patient": "must exist"}}
     unknown = await client.post("/treatment_notes", json={"patient_id": "123456789", "booking_id": "987654321"})
     assert unknown.json()["errors"] == {"patient": "must exist", "booking": "must exist"}
+    blank_booking = await client.post(
+        "/treatment_notes", json={"patient_id": await any_patient_id(client), "booking_id": ""}
+    )
+    assert blank_booking.status_code == 201 and blank_booking.json()["booking"] is None
 
 
 async def test_finalising_a_draft_and_archiving(client: httpx.AsyncClient) -> None:

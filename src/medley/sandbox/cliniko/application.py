@@ -25,7 +25,9 @@ from medley.sandbox.cliniko.routes import (
     treatment_notes,
     unavailable_blocks,
 )
+from medley.sandbox.cliniko.s3_policy import MAX_UPLOAD_BYTES
 
+_BODY_OVERHEAD_BYTES = 1024 * 1024
 _RESOURCES = (
     account,
     businesses,
@@ -43,7 +45,14 @@ _RESOURCES = (
 
 def create_emulator_app(context: SandboxContext) -> FastAPI:
     # No OpenAPI pages: Cliniko has none, and every unknown path must be Rails' HTML 404.
-    app = FastAPI(title="Medley Cliniko emulator", openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Medley Cliniko emulator",
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        # Room for the largest upload S3 would take plus its form fields; bodies beyond are cut off.
+        max_body_size=MAX_UPLOAD_BYTES + _BODY_OVERHEAD_BYTES,
+    )
     app.state.sandbox_context = context
     install_error_handlers(app)
     for resource in _RESOURCES:

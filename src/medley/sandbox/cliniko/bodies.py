@@ -103,7 +103,7 @@ class FieldReader:
             if required:
                 self.fail(relation, "must exist")
                 return None
-            return value if value is not MISSING else MISSING
+            return MISSING if value is MISSING else None
         parsed = parse_id(value)
         if parsed is None:
             self.fail(relation, "must exist")
@@ -115,7 +115,7 @@ class FieldReader:
             if required:
                 self.fail(name, CANT_BE_BLANK)
                 return None
-            return None if value == "" else value
+            return MISSING if value is MISSING else None
         if not isinstance(value, str):
             self.fail(name, IS_INVALID)
             return None
@@ -127,7 +127,7 @@ class FieldReader:
     def day(self, name: str) -> Any:
         value = self.body.get(name, MISSING)
         if value is MISSING or value is None or value == "":
-            return None if value == "" else value
+            return MISSING if value is MISSING else None
         if not isinstance(value, str) or not _DATE.match(value):
             self.fail(name, IS_INVALID)
             return None
@@ -152,7 +152,7 @@ class FieldReader:
             if required:
                 self.fail(name, CANT_BE_BLANK)
                 return None
-            return value if value is not MISSING else MISSING
+            return MISSING if value is MISSING else None
         if isinstance(value, bool):
             self.fail(name, IS_INVALID)
             return None
