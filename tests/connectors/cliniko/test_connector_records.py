@@ -146,8 +146,15 @@ async def test_patient_search_filters_upstream_and_matches_phone_here(
     assert [patient.id for patient in found] == ["836447129235883200"]
     assert found[0].care_unit_id == "1"
     (query,) = queries(upstream, "/v1/patients")
-    assert "q[]=last_name:=Lovelace" in query and "q[]=date_of_birth:=1985-12-10" in query
+    assert "q[]=last_name:~Lovelace" in query and "q[]=date_of_birth:=1985-12-10" in query
     assert "412" not in query  # Cliniko cannot filter by phone: it is never sent
+
+
+async def test_patient_search_is_exact_but_ignores_case(connector: ClinikoConnector, upstream: FakeUpstream) -> None:
+    longer = {**p.SPEC_PATIENT, "id": "6", "last_name": "Lovelace-Byron"}
+    upstream.on("GET", "/v1/patients", reply(200, page("patients", p.SPEC_PATIENT, longer)))
+    found = await connector.search_patients("1", PatientQuery(last_name="lovelace"))
+    assert [patient.id for patient in found] == ["836447129235883200"]
 
 
 async def test_a_patient_id_that_cannot_exist_never_reaches_cliniko(
