@@ -8,6 +8,7 @@ really holds.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import struct
 import time as clock
@@ -284,18 +285,14 @@ def _free_working_time(rows: Rows) -> dict[tuple[int, int], list[Interval]]:
         ]
     extra: dict[tuple[int, int], list[Interval]] = defaultdict(list)
     for block in rows["cliniko_availability_blocks"]:
-        extra[(block["practitioner_id"], block["business_id"])].append(
-            Interval(block["starts_at"], block["ends_at"])
-        )
+        extra[(block["practitioner_id"], block["business_id"])].append(Interval(block["starts_at"], block["ends_at"]))
     time_off: dict[int, list[Interval]] = defaultdict(list)
     for block in rows["cliniko_unavailable_blocks"]:
         time_off[block["practitioner_id"]].append(Interval(block["starts_at"], block["ends_at"]))
     free = {}
     for key in set(weekly) | set(extra):
         practitioner_id, business_id = key
-        working = working_intervals(
-            weekly.get(key, {}), _zone_of(rows, business_id), window, extra=extra.get(key, [])
-        )
+        working = working_intervals(weekly.get(key, {}), _zone_of(rows, business_id), window, extra=extra.get(key, []))
         free[key] = subtract(working, time_off[practitioner_id])
     return free
 
@@ -314,7 +311,7 @@ def test_no_practitioner_is_double_booked(rows: Rows) -> None:
         by_practitioner[appointment["practitioner_id"]].append(appointment)
     for appointments in by_practitioner.values():
         appointments.sort(key=lambda a: a["starts_at"])
-        for earlier, later in zip(appointments, appointments[1:], strict=False):
+        for earlier, later in itertools.pairwise(appointments):
             assert earlier["ends_at"] <= later["starts_at"], (earlier["id"], later["id"])
 
 
@@ -330,9 +327,7 @@ def test_utilisation_leaves_plenty_of_free_slots(rows: Rows) -> None:
     free = _free_working_time(rows)
     today_utc = datetime.combine(TODAY, time(0), UTC)
     working = sum((i.duration for intervals in free.values() for i in intervals), timedelta())
-    ahead = sum(
-        (i.duration for intervals in free.values() for i in intervals if i.start >= today_utc), timedelta()
-    )
+    ahead = sum((i.duration for intervals in free.values() for i in intervals if i.start >= today_utc), timedelta())
     booked = sum((a["ends_at"] - a["starts_at"] for a in _active_appointments(rows)), timedelta())
     booked_ahead = sum(
         (a["ends_at"] - a["starts_at"] for a in _active_appointments(rows) if a["starts_at"] >= today_utc),
@@ -388,8 +383,13 @@ def test_cancellations_carry_cliniko_reasons_and_notes(rows: Rows) -> None:
 
 
 def test_appointment_types_and_places_are_ones_the_practitioner_offers(rows: Rows) -> None:
-    offers = {(l["practitioner_id"], l["appointment_type_id"]) for l in rows["cliniko_practitioner_appointment_types"]}
-    sold_at = {(l["business_id"], l["appointment_type_id"]) for l in rows["cliniko_business_appointment_types"]}
+    offers = {
+        (link["practitioner_id"], link["appointment_type_id"])
+        for link in rows["cliniko_practitioner_appointment_types"]
+    }
+    sold_at = {
+        (link["business_id"], link["appointment_type_id"]) for link in rows["cliniko_business_appointment_types"]
+    }
     types = _by_id(rows, "cliniko_appointment_types")
     for appointment in rows["cliniko_individual_appointments"]:
         assert (appointment["practitioner_id"], appointment["appointment_type_id"]) in offers
@@ -573,7 +573,7 @@ def test_timestamps_are_ordered_and_not_in_the_future(rows: Rows) -> None:
 
 def test_seeding_twice_gives_identical_rows(seeded: SeededStore, tmp_path: Path) -> None:
     with ExitStack() as stack:
-        url = seeded.url if False else _second_url(seeded.url, stack, tmp_path)
+        url = _second_url(seeded.url, stack, tmp_path)
         again, _ = asyncio.run(_seed_and_read(url, TODAY))
     assert again == seeded.rows
 
@@ -605,7 +605,7 @@ def test_a_row_inserted_after_seeding_gets_a_fresh_id(seeded: SeededStore) -> No
     async def insert_patient(url: str) -> tuple[int, int]:
         engine = create_async_engine(url)
         try:
-            async with engine.begin() as connection:
+            async with engine.connect() as connection:
                 highest = (await connection.execute(select(func.max(tables.Patient.id)))).scalar_one()
                 now = datetime.now(UTC)
                 result = await connection.execute(

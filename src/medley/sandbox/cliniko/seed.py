@@ -91,6 +91,7 @@ _TREATMENT_NOTE_STATUS_DRAFT = 10
 _TREATMENT_NOTE_STATUS_FINAL = 90
 
 Row = dict[str, Any]
+_BUSINESSES_BY_ID: Final[Mapping[int, BusinessSeed]] = {business.id: business for business in BUSINESSES}
 _FIFTEEN_MINUTES = timedelta(minutes=15)
 
 
@@ -169,9 +170,7 @@ async def _advance_id_sequences(session: AsyncSession) -> None:
         sequence = func.pg_get_serial_sequence(table.name, "id")
         highest = select(func.max(table.c.id)).scalar_subquery()
         # setval(seq, n, true): the next nextval() returns n + 1. An empty table keeps its sequence.
-        await session.execute(
-            select(func.setval(sequence, func.coalesce(highest, 1), highest.is_not(None)))
-        )
+        await session.execute(select(func.setval(sequence, func.coalesce(highest, 1), highest.is_not(None))))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -244,7 +243,7 @@ class _PracticeBuilder:
     def __init__(self, today: date) -> None:
         self.calendar = _Calendar.around(today)
         self.zones = {b.id: ZoneInfo(b.time_zone_identifier) for b in BUSINESSES}
-        self.businesses = {b.id: b for b in BUSINESSES}
+        self.businesses = _BUSINESSES_BY_ID
         self.types = {t.id: t for t in APPOINTMENT_TYPES}
         self.templates = {t.id: t for t in TREATMENT_NOTE_TEMPLATES}
         self.practitioners = {p.id: p for p in PRACTITIONERS}
@@ -485,7 +484,8 @@ class _PracticeBuilder:
     def _add_patients(self) -> None:
         monday = self.calendar.monday_utc()
         for patient in self.patients.values():
-            if patient.purpose is not None and not _has_pinned_appointments(patient.id):
+            newcomer = patient.purpose is not None and not patient.archived
+            if newcomer and not _has_pinned_appointments(patient.id):
                 # A documented newcomer: registered last week, never seen yet.
                 created = monday - timedelta(days=4, hours=patient.id % 7)
             else:
@@ -630,19 +630,19 @@ class _PracticeBuilder:
 
 
 def _practitioner_start_day(practitioner: PractitionerSeed) -> int:
-    """Days after the practice opened that a practitioner joined (London opened later)."""
-    return 420 if 1003 in practitioner.business_ids else 5 + (practitioner.id % 100) * 11
+    """Days after the practice opened that a practitioner joined (after their clinic opened)."""
+    opened = max(_business_start_day(_BUSINESSES_BY_ID[b]) for b in practitioner.business_ids)
+    return opened + 5 + (practitioner.id % 100) * 11
 
 
 def _business_start_day(business: BusinessSeed) -> int:
+    """Days after the practice opened that a business did: the London clinic came later."""
     return 400 if business.country_code == "GB" else 0
 
 
 def _weekly_rows(practitioner: PractitionerSeed) -> list[tuple[int, int, tuple[tuple[str, str], ...]]]:
     """``(business_id, cliniko_weekday, periods)`` per working day, Monday first, as Cliniko lists them."""
-    rows = [
-        (shift.business_id, day, shift.periods) for shift in practitioner.shifts for day in shift.days
-    ]
+    rows = [(shift.business_id, day, shift.periods) for shift in practitioner.shifts for day in shift.days]
     keys = [(business_id, day) for business_id, day, _ in rows]
     if len(set(keys)) != len(keys):
         raise ValueError(f"Practitioner {practitioner.id} has two shifts on one day at one business.")
@@ -786,9 +786,7 @@ class _Scheduler:
             ends_at = cursor + timedelta(minutes=kind.duration_in_minutes)
             if patient_id is not None:
                 self.pools.book(patient_id, day)
-                bookings.append(
-                    _Booking(practitioner.id, business_id, kind.id, patient_id, day, cursor, ends_at)
-                )
+                bookings.append(_Booking(practitioner.id, business_id, kind.id, patient_id, day, cursor, ends_at))
             cursor = ends_at
         return bookings
 
@@ -841,7 +839,7 @@ def _monday_of(day: date) -> date:
 
 
 def _region(business_id: int) -> str:
-    return "GB" if business_id == 1003 else "AU"
+    return _BUSINESSES_BY_ID[business_id].country_code
 
 
 def _activity(patient_id: int) -> float:
@@ -1073,9 +1071,7 @@ def _template_question(question: QuestionSeed) -> dict[str, Any]:
     return body
 
 
-def _note_content(
-    template: TemplateSeed, complaint: ComplaintSeed, day: date, rng: random.Random
-) -> dict[str, Any]:
+def _note_content(template: TemplateSeed, complaint: ComplaintSeed, day: date, rng: random.Random) -> dict[str, Any]:
     context = {
         "summary": complaint.summary,
         "history": complaint.history,

@@ -343,9 +343,7 @@ TREATMENT_NOTE_TEMPLATES: Final[tuple[TemplateSeed, ...]] = (
                         options=("Yes", "No"),
                         samples=("Yes", "Yes", "No"),
                     ),
-                    QuestionSeed(
-                        "Plan", "paragraph", samples=("{plan}", "Continue current programme. {plan}")
-                    ),
+                    QuestionSeed("Plan", "paragraph", samples=("{plan}", "Continue current programme. {plan}")),
                 ),
             ),
         ),
@@ -990,8 +988,7 @@ PRACTITIONERS: Final[tuple[PractitionerSeed, ...]] = (
         last_name="Okafor",
         designation="Podiatrist",
         description=(
-            "Daniel treats heel and arch pain, ingrown toenails and diabetic feet, and prescribes custom "
-            "orthotics."
+            "Daniel treats heel and arch pain, ingrown toenails and diabetic feet, and prescribes custom orthotics."
         ),
         email="daniel.okafor@example.net",
         business_ids=(1001, 1002),
@@ -1025,8 +1022,7 @@ PRACTITIONERS: Final[tuple[PractitionerSeed, ...]] = (
         last_name="Hughes",
         designation="Osteopath",
         description=(
-            "Oliver is a GOsC-registered osteopath treating back and neck pain, sciatica and work-related "
-            "strain."
+            "Oliver is a GOsC-registered osteopath treating back and neck pain, sciatica and work-related strain."
         ),
         email="oliver.hughes@example.net",
         business_ids=(1003,),
@@ -1089,12 +1085,8 @@ class StaffUserSeed:
 
 
 STAFF_USERS: Final[tuple[StaffUserSeed, ...]] = (
-    StaffUserSeed(
-        11, "Ms", "Rebecca", "Lawson", "reception.sydney@example.net", "receptionist", "Australia/Sydney"
-    ),
-    StaffUserSeed(
-        12, "Mr", "Mark", "Ellison", "practice.manager@example.net", "administrator", "Australia/Sydney"
-    ),
+    StaffUserSeed(11, "Ms", "Rebecca", "Lawson", "reception.sydney@example.net", "receptionist", "Australia/Sydney"),
+    StaffUserSeed(12, "Mr", "Mark", "Ellison", "practice.manager@example.net", "administrator", "Australia/Sydney"),
 )
 
 
@@ -1146,9 +1138,7 @@ UNAVAILABLE_BLOCKS: Final[tuple[UnavailableBlockSeed, ...]] = (
         9006, 2003, 1001, 3, FRIDAY, "12:00", FRIDAY, "18:00", "Osteopathy conference – afternoon sessions"
     ),
     UnavailableBlockSeed(9007, 2007, 1003, -5, THURSDAY, "00:00", FRIDAY, "00:00", "Annual leave"),
-    UnavailableBlockSeed(
-        9008, 2006, 1002, 4, TUESDAY, "00:00", WEDNESDAY, "00:00", "Professional development day"
-    ),
+    UnavailableBlockSeed(9008, 2006, 1002, 4, TUESDAY, "00:00", WEDNESDAY, "00:00", "Professional development day"),
 )
 
 AVAILABILITY_BLOCKS: Final[tuple[AvailabilityBlockSeed, ...]] = (
