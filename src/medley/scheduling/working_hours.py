@@ -120,10 +120,7 @@ def to_instant(day: date, wall_time: time, tz: ZoneInfo) -> datetime:
 
 def _resolve(period: WorkingPeriod, day: date, tz: ZoneInfo) -> Interval | None:
     start = to_instant(day, period.start, tz)
-    if period.ends_at_midnight:
-        end = to_instant(day + _ONE_DAY, _MIDNIGHT, tz)
-    else:
-        end = to_instant(day, period.end, tz)
+    end = to_instant(day + _ONE_DAY, _MIDNIGHT, tz) if period.ends_at_midnight else to_instant(day, period.end, tz)
     # Empty when the whole period falls inside a DST gap.
     return Interval(start, end) if end > start else None
 
