@@ -18,7 +18,7 @@ from medley.api.middleware import RequestContextMiddleware
 from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, patients, records, timeslots
 from medley.api.runtime import Runtime
-from medley.config import Settings, load_settings
+from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
 from medley.console import install_console
 from medley.services.connector_pool import ConnectorPool
 from medley.store.applications import Authenticator, ensure_sandbox_application
@@ -42,8 +42,9 @@ def _servers(settings: Settings) -> list[dict[str, str]]:
     return [{"url": url.rstrip("/"), "description": "This Medley server"}]
 
 
-def _require_both_credentials(app: FastAPI) -> None:
-    """FastAPI lists two header schemes as alternatives; the API needs both, so they form one requirement."""
+def _finish_openapi(app: FastAPI) -> None:
+    """Two corrections to what FastAPI generates: the two credential headers are one requirement (FastAPI
+    lists them as alternatives), and invalid input is a 400 problem, never FastAPI's default 422 schema."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -55,14 +56,31 @@ def _require_both_credentials(app: FastAPI) -> None:
                     for requirement in operation["security"]:
                         merged.update(requirement)
                     operation["security"] = [merged]
+                responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+                if "HTTPValidationError" in str(responses.get("422", "")):
+                    responses.pop("422")
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(unused, None)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _check_master_key(settings: Settings) -> None:
+    if settings.master_key.get_secret_value() != DEFAULT_MASTER_KEY:
+        return
+    if not settings.sandbox:
+        raise RuntimeError(
+            "MEDLEY_MASTER_KEY is still the public development default: set a long random secret before serving "
+            "real EHR credentials (see docs/operations.md)."
+        )
+    logger.warning("MEDLEY_MASTER_KEY is the development default: fine for the sandbox, never for real credentials")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    _check_master_key(settings)
     sandbox = None
     if settings.sandbox:
         from medley.sandbox.cliniko.server import build_sandbox
@@ -110,11 +128,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_problem_handlers(app)
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.request_max_bytes)
     for module in (care_units, timeslots, patients, appointments, records):
         app.include_router(module.router)
     install_console(app, settings)
-    _require_both_credentials(app)
+    _finish_openapi(app)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -68,7 +68,7 @@ async def test_console_assets_ship_with_the_package(sandbox: httpx.AsyncClient) 
 
 
 async def test_console_is_absent_without_the_sandbox() -> None:
-    async with _client(Settings(sandbox=False)) as client:
+    async with _client(Settings(sandbox=False, master_key=SecretStr("c" * 40))) as client:
         assert (await client.get("/console")).status_code == 404
         assert (await client.get("/console/static/app.js")).status_code == 404
         docs = await client.get("/docs")

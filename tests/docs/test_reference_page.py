@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from medley.api.problem import DOCS_BASE
 from medley.app import create_app
@@ -23,7 +24,7 @@ Json = Any
 
 @pytest.fixture(scope="module")
 def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Json]:
-    settings = Settings(sandbox=False, data_dir=tmp_path_factory.mktemp("openapi"))
+    settings = Settings(sandbox=False, master_key=SecretStr("d" * 40), data_dir=tmp_path_factory.mktemp("openapi"))
     document: dict[str, Json] = create_app(settings).openapi()
     return document
 

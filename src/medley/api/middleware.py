@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -18,8 +19,9 @@ class RequestContextMiddleware:
     """Gives each request an id (``x-request-id``, kept when the client sent a sane one) and logs method,
     route template, status and duration: never the query string or the body, which may hold PHI."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -33,6 +35,12 @@ class RequestContextMiddleware:
         state["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), b"")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            # Refused before the body is read; FastAPI's own limit still guards bodies without a length.
+            await self._too_large(send, request_id)
+            access_log.info("%s <unread> 413 request_id=%s", scope.get("method"), request_id)
+            return
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -56,3 +64,24 @@ class RequestContextMiddleware:
                 request_id,
                 state.get("application_id", "-"),
             )
+
+    async def _too_large(self, send: Send, request_id: str) -> None:
+        body = json.dumps(
+            {
+                "code": "PAYLOAD_TOO_LARGE",
+                "type": "https://github.com/medley-health/medley/blob/main/docs/reference.md#payload-too-large",
+                "title": "Payload too large",
+                "status": 413,
+                "detail": f"The request body is larger than {self.max_body_bytes} bytes.",
+                "instance": request_id,
+                "errors": [],
+            }
+        ).encode()
+        headers = [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", request_id.encode()),
+            (b"connection", b"close"),
+        ]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

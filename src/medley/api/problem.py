@@ -164,3 +164,8 @@ def problem_responses(*extra: int) -> dict[int | str, dict[str, Any]]:
             "content": {PROBLEM_MEDIA_TYPE: {}},
         }
     return responses
+
+
+# What every write may also answer: 409 (a conflict, or the same Idempotency-Key still in progress) and
+# 422 (an Idempotency-Key reused with another body).
+WRITE_STATUSES = (409, 422)

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 from medley.api.deps import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER, authenticate
 from medley.api.problem import problem_response
 from medley.api.runtime import Runtime
+from medley.connectors.base import Operation
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.store.audit import AuditEvent
 from medley.store.idempotency import MAX_KEY_LENGTH, Outcome
@@ -34,6 +35,31 @@ _WRITE_METHODS = frozenset({"POST", "PATCH"})
 _MAX_AUDITED_IDS = 50
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+# Audit records name operations as the capability matrix does (``connectors.base.Operation``).
+OPERATIONS: dict[str, str] = {
+    "list_emrs": "emrs.list",
+    "list_care_units": Operation.care_units_list,
+    "list_resources": Operation.resources_list,
+    "get_resource": Operation.resources_get,
+    "get_schedule": Operation.schedules_get,
+    "list_services": Operation.services_list,
+    "list_timeslots": Operation.timeslots_list,
+    "search_patients": Operation.patients_search,
+    "create_patient": Operation.patients_create,
+    "get_patient": Operation.patients_get,
+    "book_appointment": Operation.appointments_create,
+    "list_appointments": Operation.appointments_list,
+    "get_appointment": Operation.appointments_get,
+    "update_appointment": Operation.appointments_update,
+    "bulk_update_appointments": Operation.appointments_bulk,
+    "list_notes": Operation.notes_list,
+    "list_notes_by_query": Operation.notes_list,
+    "create_note": Operation.notes_create,
+    "list_documents": Operation.documents_list,
+    "create_document": Operation.documents_create,
+    "get_document": Operation.documents_get,
+}
 
 
 def _record_ids(path_params: dict[str, Any], response: Response | None) -> tuple[str, ...]:
@@ -101,7 +127,7 @@ async def _run_once(request: Request, handler: Handler, key: str, runtime: Runti
 class GatewayRoute(APIRoute):
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
-        operation, template = self.name, self.path_format
+        operation, template = str(OPERATIONS.get(self.name, self.name)), self.path_format
 
         async def route_handler(request: Request) -> Response:
             runtime: Runtime = request.app.state.runtime

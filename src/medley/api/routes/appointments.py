@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, status
 
 from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
 from medley.api.ids import parse_plain_id, parse_typed_id
-from medley.api.problem import problem_responses
+from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.api.schemas import AppointmentBulkUpdate, AppointmentCreate, AppointmentUpdate
 from medley.connectors.base import Connector
@@ -36,7 +36,7 @@ async def _zone(connector: Connector, care_unit_id: str) -> ZoneInfo:
 @router.post(
     "/appointments",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(409),
+    responses=problem_responses(*WRITE_STATUSES),
     summary="Book an appointment",
 )
 async def book_appointment(
@@ -142,7 +142,7 @@ async def _apply(
 
 @router.patch(
     "/appointments/{appointment_id}",
-    responses=problem_responses(409),
+    responses=problem_responses(*WRITE_STATUSES),
     summary="Reschedule, edit or cancel an appointment",
 )
 async def update_appointment(
@@ -160,7 +160,7 @@ async def update_appointment(
 
 
 @router.patch(
-    "/appointments", responses=problem_responses(409), summary="Update or cancel several appointments"
+    "/appointments", responses=problem_responses(*WRITE_STATUSES), summary="Update or cancel several appointments"
 )
 async def bulk_update_appointments(
     runtime: RuntimeDep, connector: ConnectorDep, care_unit_id: CareUnitId, body: AppointmentBulkUpdate

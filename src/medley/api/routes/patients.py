@@ -10,14 +10,12 @@ from fastapi import APIRouter, Query, Response, status
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, RuntimeDep
 from medley.api.ids import parse_typed_id
-from medley.api.problem import problem_responses
+from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.domain.models import Patient, PatientCreate, PatientQuery
 from medley.services.patients import upsert_patient
 
-router = APIRouter(
-    prefix="/api/emrs/{emr}/care-units/{care_unit_id}", tags=["Patients"], route_class=GatewayRoute
-)
+router = APIRouter(prefix="/api/emrs/{emr}/care-units/{care_unit_id}", tags=["Patients"], route_class=GatewayRoute)
 
 
 def patient_id_of(raw: str) -> str:
@@ -50,7 +48,10 @@ async def search_patients(
 @router.post(
     "/patients",
     status_code=status.HTTP_201_CREATED,
-    responses={**problem_responses(), 200: {"model": Patient, "description": "The patient already existed."}},
+    responses={
+        **problem_responses(*WRITE_STATUSES),
+        200: {"model": Patient, "description": "The patient already existed."},
+    },
     summary="Create a patient (idempotent upsert)",
 )
 async def create_patient(
@@ -65,9 +66,7 @@ async def create_patient(
     when given, else on first name + last name + birth date; otherwise creates one (201)."""
     identity = patient.external_id or f"{patient.first_name}|{patient.last_name}|{patient.birth_date}"
     # The lock key is a digest: lock names may be visible to database operators.
-    digest = hashlib.sha256(
-        f"{caller.application.id}|{care_unit_id}|{identity.casefold()}".encode()
-    ).hexdigest()
+    digest = hashlib.sha256(f"{caller.application.id}|{care_unit_id}|{identity.casefold()}".encode()).hexdigest()
     async with runtime.lock(f"patient:{digest}"):
         result = await upsert_patient(connector, care_unit_id, patient)
     if not result.created:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
 from medley.api.ids import parse_plain_id, parse_typed_id
-from medley.api.problem import problem_responses
+from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.api.schemas import DocumentCreate, MedicalNoteCreate
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
@@ -54,7 +54,7 @@ async def list_notes_by_query(
     "/patients/{patient_id}/medical-notes",
     tags=["Medical notes"],
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(),
+    responses=problem_responses(*WRITE_STATUSES),
     summary="Write a medical note (unsigned)",
 )
 async def create_note(
@@ -118,7 +118,7 @@ def _too_large(limit: int) -> MedleyError:
     "/patients/{patient_id}/documents",
     tags=["Documents"],
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(413),
+    responses=problem_responses(413, *WRITE_STATUSES),
     summary="Attach a document",
 )
 async def create_document(

@@ -118,6 +118,9 @@ class ClinikoClient:
         self._authorization = "Basic " + base64.b64encode(f"{key}:".encode()).decode("ascii")
         self._user_agent = user_agent
         timeout = httpx.Timeout(settings.upstream_timeout_seconds, connect=min(5.0, settings.upstream_timeout_seconds))
+        # httpx times each phase; this bounds the whole exchange, and also holds for transports that apply no
+        # timeouts of their own (the in-process sandbox's ASGI transport).
+        self._deadline = settings.upstream_timeout_seconds
         self._timeout = timeout
         self._http = httpx.AsyncClient(
             base_url=str(self._base) + "/",
@@ -369,6 +372,13 @@ class ClinikoClient:
             return reply
 
     async def _read(self, client: httpx.AsyncClient, request: httpx.Request, max_body_bytes: int) -> Reply:
+        try:
+            async with asyncio.timeout(self._deadline):
+                return await self._read_body(client, request, max_body_bytes)
+        except TimeoutError:
+            raise httpx.ReadTimeout("the upstream did not answer in time", request=request) from None
+
+    async def _read_body(self, client: httpx.AsyncClient, request: httpx.Request, max_body_bytes: int) -> Reply:
         response = await client.send(request, stream=True)
         try:
             declared = response.headers.get("content-length")
