@@ -143,7 +143,7 @@ def test_each_care_unit_lists_its_bookable_services_and_who_offers_them(
     tables: list[MarkdownTable], business: BusinessSeed
 ) -> None:
     (table,) = _only(tables, "Healthcare service id", f"(care unit {business.id})")
-    assert table.header == ("Healthcare service id", "Name", "Duration (min)", "Price", "Resource ids")
+    assert table.header == ("Healthcare service id", "Name", "Duration (min)", "Fee in Cliniko", "Resource ids")
     practitioners = _active_at(business.id)
     expected = []
     for kind in APPOINTMENT_TYPES:
