@@ -20,6 +20,7 @@ from medley.api.routes import appointments, care_units, patients, records, times
 from medley.api.runtime import Runtime
 from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
 from medley.console import install_console
+from medley.observability import configure_logging
 from medley.services.connector_pool import ConnectorPool
 from medley.store.applications import Authenticator, ensure_sandbox_application
 from medley.store.audit import AuditWriter
@@ -165,9 +166,7 @@ def _banner(settings: Settings, host: str, port: int) -> str:
 
 def serve(settings: Settings, host: str, port: int) -> None:
     settings = settings.model_copy(update={"host": host, "port": port})
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level)
     print(_banner(settings, host, port), flush=True)
     # uvicorn's own access log prints query strings, which may carry patient data: ours does not.
     uvicorn.run(

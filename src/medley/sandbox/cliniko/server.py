@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from medley.config import Settings
+from medley.observability import configure_logging
 from medley.sandbox.cliniko.application import create_emulator_app
 from medley.sandbox.cliniko.auth import ApiKey
 from medley.sandbox.cliniko.context import Clock, SandboxContext, utc_now
@@ -116,4 +117,8 @@ def serve_sandbox(settings: Settings, host: str, port: int, reset: bool) -> None
     print(
         f"  e.g. curl -u '{sandbox.api_key}:' -H 'User-Agent: you (you@example.com)' http://{shown_host}:{port}/v1/user"
     )
-    uvicorn.run(standalone_app(sandbox, reset=reset), host=host, port=port, log_level=settings.log_level)
+    configure_logging(settings.log_level)
+    # uvicorn's access log prints query strings (patient searches): it stays off, as in ``medley serve``.
+    uvicorn.run(
+        standalone_app(sandbox, reset=reset), host=host, port=port, log_level=settings.log_level, access_log=False
+    )
