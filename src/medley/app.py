@@ -124,7 +124,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
         servers=_servers(settings),
-        max_body_size=settings.request_max_bytes,
         docs_url=None,  # served by the console from local assets, never a CDN
         redoc_url=None,
     )

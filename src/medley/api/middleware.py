@@ -8,6 +8,7 @@ import re
 import time
 import uuid
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("medley.access")
@@ -42,6 +43,19 @@ class RequestContextMiddleware:
             access_log.info("%s <unread> 413 request_id=%s", scope.get("method"), request_id)
             return
 
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            # A body without a Content-Length (chunked) is counted as it streams in; the exception reaches the
+            # problem handlers, so the 413 is a problem document like every other error.
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise HTTPException(413, f"The request body is larger than {self.max_body_bytes} bytes.")
+            return message
+
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
@@ -52,7 +66,7 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_within_limit, send_with_id)
         finally:
             route = scope.get("route")
             access_log.info(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medley.api.moments import Moment
 from medley.connectors.base import Capabilities
 
 
@@ -16,8 +16,8 @@ class _Body(BaseModel):
 
 
 class AppointmentCreate(_Body):
-    start: datetime = Field(description="ISO-8601 with offset; must equal a free timeslot's start.")
-    end: datetime = Field(description="ISO-8601 with offset; must equal that timeslot's end.")
+    start: Moment = Field(description="ISO-8601 with offset; must equal a free timeslot's start.")
+    end: Moment = Field(description="ISO-8601 with offset; must equal that timeslot's end.")
     patient_id: str = Field(max_length=100, description="Typed id: `emr_id:123` or `123`.")
     resource_id: str | None = Field(
         default=None, max_length=100, description="Optional when only one resource has that slot."
@@ -27,8 +27,8 @@ class AppointmentCreate(_Body):
 
 
 class AppointmentUpdate(_Body):
-    start: datetime | None = Field(default=None, description="Give `start` and `end` together.")
-    end: datetime | None = None
+    start: Moment | None = Field(default=None, description="Give `start` and `end` together.")
+    end: Moment | None = None
     resource_id: str | None = Field(default=None, max_length=100)
     comment: str | None = None
     status: Literal["cancelled"] | None = Field(

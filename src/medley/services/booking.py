@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from medley.connectors.base import Connector
@@ -16,6 +17,7 @@ from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import (
     Appointment,
     AppointmentChange,
+    AppointmentQuery,
     AppointmentStatus,
     NewAppointment,
     Timeslot,
@@ -74,17 +76,27 @@ async def book(
     resource_id: str | None,
     service_id: str | None,
     comment: str | None,
+    retry: bool = False,
 ) -> Appointment:
-    """Book the one free timeslot that matches; refuse when none or several match."""
+    """Book the one free timeslot that matches; refuse when none or several match.
+
+    With ``retry`` (the request carries an Idempotency-Key), a slot taken by exactly this booking (same
+    patient, start, end, and resource and service when given) returns that appointment instead of a conflict:
+    it is the effect of an earlier attempt whose outcome the caller never heard (e.g. the EHR applied the
+    write after we stopped waiting), and the retry must neither refuse it nor book it twice.
+    """
     check_comment(comment)
     if end <= start:
         raise MedleyError.bad_request("'end' must be after 'start'.", DetailCode.BAD_INPUT, path="end")
     if start < datetime.now(UTC):
         raise _no_slot("The requested start is in the past.")
     await connector.get_patient(care_unit_id, patient_id)
+    wanted = _Wanted(start, end, patient_id, resource_id, service_id)
     candidates = await _matching_slots(connector, care_unit_id, start, end, resource_id, service_id)
     if not candidates:
-        raise _no_slot("No free timeslot matches this start, end, resource and service.")
+        return await _taken(
+            connector, care_unit_id, wanted, retry, "No free timeslot matches this start, end, resource and service."
+        )
     if len(candidates) > 1:
         raise MedleyError.conflict(
             "Several free timeslots match; give resource_id and healthcare_service_id to choose one.",
@@ -96,7 +108,9 @@ async def book(
         if not await _matching_slots(
             connector, care_unit_id, start, end, chosen.resource_id, chosen.healthcare_service_id
         ):
-            raise _no_slot("This timeslot has just been booked by someone else.")
+            return await _taken(
+                connector, care_unit_id, wanted, retry, "This timeslot has just been booked by someone else."
+            )
         booking = NewAppointment(
             start=start,
             end=end,
@@ -108,6 +122,46 @@ async def book(
         appointment = await connector.create_appointment(care_unit_id, booking)
         await _undo_if_conflicting(connector, appointment.id)
     return appointment
+
+
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """The booking a request asks for; resource and service may be left for the slot to decide."""
+
+    start: datetime
+    end: datetime
+    patient_id: str
+    resource_id: str | None
+    service_id: str | None
+
+    def made(self, appointment: Appointment) -> bool:
+        return (
+            appointment.status == AppointmentStatus.booked
+            and appointment.start == self.start
+            and appointment.end == self.end
+            and appointment.patient_id == self.patient_id
+            and self.resource_id in (None, appointment.resource_id)
+            and self.service_id in (None, appointment.healthcare_service_id)
+        )
+
+
+async def _taken(
+    connector: Connector, care_unit_id: str, wanted: _Wanted, retry: bool, detail: str
+) -> Appointment:
+    """The slot is not free: on a retry, the appointment an earlier attempt made; otherwise a conflict."""
+    if retry:
+        query = AppointmentQuery(
+            patient_id=wanted.patient_id,
+            resource_id=wanted.resource_id,
+            start=wanted.start,
+            end=wanted.end,
+            status=AppointmentStatus.booked,
+        )
+        made = [a for a in await connector.list_appointments(care_unit_id, query) if wanted.made(a)]
+        if len(made) == 1:
+            logger.info("booking retry: the slot holds this very booking already (%s)", made[0].id)
+            return made[0]
+    raise _no_slot(detail)
 
 
 async def _undo_if_conflicting(connector: Connector, appointment_id: str) -> None:

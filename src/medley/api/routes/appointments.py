@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
 from medley.api.ids import parse_plain_id, parse_typed_id
+from medley.api.moments import Moment
 from medley.api.problem import WRITE_STATUSES, problem_responses
-from medley.api.route_class import GatewayRoute
+from medley.api.route_class import IDEMPOTENCY_HEADER, GatewayRoute
 from medley.api.schemas import AppointmentBulkUpdate, AppointmentCreate, AppointmentUpdate
 from medley.connectors.base import Connector
 from medley.domain.errors import DetailCode, MedleyError
@@ -40,7 +40,11 @@ async def _zone(connector: Connector, care_unit_id: str) -> ZoneInfo:
     summary="Book an appointment",
 )
 async def book_appointment(
-    runtime: RuntimeDep, connector: ConnectorDep, care_unit_id: CareUnitId, body: AppointmentCreate
+    request: Request,
+    runtime: RuntimeDep,
+    connector: ConnectorDep,
+    care_unit_id: CareUnitId,
+    body: AppointmentCreate,
 ) -> list[Appointment]:
     """Books the one free timeslot matching `start`, `end`, `resource_id` and `healthcare_service_id`.
     409 `NO_TIMESLOTS_AVAILABLE` when none matches (e.g. just taken), `AMBIGUOUS_TIMESLOTS` when several do."""
@@ -65,6 +69,8 @@ async def book_appointment(
         if body.healthcare_service_id
         else None,
         comment=body.comment,
+        # A request with an Idempotency-Key that reaches here is a first try or the retry of one that failed.
+        retry=IDEMPOTENCY_HEADER in request.headers,
     )
     return [appointment]
 
@@ -75,8 +81,8 @@ async def list_appointments(
     care_unit_id: CareUnitId,
     patient_id: Annotated[str | None, Query(max_length=100, description="Typed patient id.")] = None,
     resource_id: Annotated[str | None, Query(max_length=100)] = None,
-    start: Annotated[datetime | None, Query(description="Appointments starting at or after this.")] = None,
-    end: Annotated[datetime | None, Query(description="Appointments starting before this.")] = None,
+    start: Annotated[Moment | None, Query(description="Appointments starting at or after this.")] = None,
+    end: Annotated[Moment | None, Query(description="Appointments starting before this.")] = None,
     status_: Annotated[AppointmentStatus | None, Query(alias="status")] = None,
 ) -> list[Appointment]:
     """All appointments at this care unit matching every filter given, sorted by start."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, RuntimeDep
 from medley.api.ids import parse_typed_id
+from medley.api.moments import Moment
 from medley.api.problem import problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.api.schemas import Emr
@@ -78,8 +78,8 @@ async def get_schedule(
     connector: ConnectorDep,
     care_unit_id: CareUnitId,
     resource_id: str,
-    start: Annotated[datetime | None, Query(description="Default: now.")] = None,
-    end: Annotated[datetime | None, Query(description="Default: start + 14 days.")] = None,
+    start: Annotated[Moment | None, Query(description="Default: now.")] = None,
+    end: Annotated[Moment | None, Query(description="Default: start + 14 days.")] = None,
 ) -> list[ScheduleBlock]:
     """Working time (weekly hours plus extra hours, minus time off) as `{start, end}` blocks."""
     rid = _resource_id(resource_id)

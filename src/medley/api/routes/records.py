@@ -90,12 +90,16 @@ def _decode(content: str, limit: int) -> bytes:
     # Refuse before decoding: base64 is 4/3 of the file, so this bounds the work done on huge bodies.
     if len(content) > (limit * 4) // 3 + 8:
         raise _too_large(limit)
+    invalid = MedleyError.bad_request("`content` is not valid base64.", DetailCode.BAD_INPUT, path="content")
     try:
-        data = base64.b64decode(content, validate=True)
+        encoded = content.encode("ascii")
+        data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise MedleyError.bad_request(
-            "`content` is not valid base64.", DetailCode.BAD_INPUT, path="content"
-        ) from None
+        raise invalid from None
+    # The decoder forgives excess padding ("QUJD="): only the canonical encoding is taken, so what is
+    # stored is exactly what the client meant to send.
+    if base64.b64encode(data) != encoded:
+        raise invalid
     if not data:
         raise MedleyError.bad_request(
             "`content` is empty.", DetailCode.MISSING_REQUIRED_FIELD, path="content"

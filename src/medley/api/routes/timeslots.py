@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
 from medley.api.ids import parse_plain_id, parse_typed_id
+from medley.api.moments import Moment
 from medley.api.problem import problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.domain.errors import DetailCode
@@ -42,14 +42,14 @@ async def list_timeslots(
     connector: ConnectorDep,
     care_unit_id: CareUnitId,
     start: Annotated[
-        datetime | None,
+        Moment | None,
         Query(
             description="Window start (ISO-8601; default now). "
             "Without an offset it is read in the care unit's zone."
         ),
     ] = None,
     end: Annotated[
-        datetime | None,
+        Moment | None,
         Query(description="Window end (default start + 14 days; at most 62 days after start)."),
     ] = None,
     resource_id: Annotated[
