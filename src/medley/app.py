@@ -96,7 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if sandbox is not None:
             await sandbox.start()
             await ensure_sandbox_application(store, settings)
-            transport = httpx.ASGITransport(app=sandbox.app)
+            # An emulator crash reaches the connector as an upstream 500, exactly as it would over the network.
+            transport = httpx.ASGITransport(app=sandbox.app, raise_app_exceptions=False)
         connectors = ConnectorPool(settings, store, transport)
         audit = AuditWriter(store)
         audit.start()
