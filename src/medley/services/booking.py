@@ -92,7 +92,11 @@ async def book(
         raise _no_slot("The requested start is in the past.")
     await connector.get_patient(care_unit_id, patient_id)
     wanted = _Wanted(start, end, patient_id, resource_id, service_id)
-    candidates = await _matching_slots(connector, care_unit_id, start, end, resource_id, service_id)
+    if resource_id and service_id:
+        # Fully specified: the check inside the lock is the one that counts, so it is the only one made.
+        candidates = [Timeslot(start=start, end=end, resource_id=resource_id, healthcare_service_id=service_id)]
+    else:
+        candidates = await _matching_slots(connector, care_unit_id, start, end, resource_id, service_id)
     if not candidates:
         return await _taken(
             connector, care_unit_id, wanted, retry, "No free timeslot matches this start, end, resource and service."
