@@ -5,7 +5,7 @@ Every booking takes the full safe path (DESIGN.md §3): cross-replica lock per p
 re-check inside it, the write, and the upstream conflicts check. Target: at least 50 bookings per second.
 At the end the emulator is asked how many appointments were written: exactly one per success, or it fails.
 
-Run: ``python -m bench.booking_throughput [--clients 32] [--bookings 600] [--seconds 30]``
+Run: ``python -m bench.booking_throughput [--clients 16] [--bookings 600] [--seconds 30]``
 (PostgreSQL admin URL from ``MEDLEY_TEST_POSTGRES_URL``, default ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``;
 a scratch database is created and dropped).
 """
@@ -152,7 +152,7 @@ async def run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--clients", type=int, default=32, help="concurrent clients, spread over the replicas")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients, spread over the replicas")
     parser.add_argument("--bookings", type=int, default=600, help="distinct free slots to book (at most)")
     parser.add_argument("--seconds", type=float, default=30.0, help="stop sending after this long")
     parser.add_argument("--postgres-url", default=os.environ.get(ADMIN_URL_ENV) or DEFAULT_ADMIN_URL)

@@ -56,3 +56,19 @@ async def test_the_connector_talks_to_the_keys_shard_unless_told_otherwise() -> 
     finally:
         await on_shard.aclose()
         await overridden.aclose()
+
+
+async def test_a_sandbox_without_a_rate_limit_gets_no_client_side_budget() -> None:
+    import httpx
+    from fastapi import FastAPI
+
+    settings = Settings(sandbox_rate_limit_per_minute=0)
+    connector = build_connector(
+        "cliniko",
+        {"api_key": "key-au1"},
+        settings=settings,
+        transport=httpx.ASGITransport(app=FastAPI()),
+        base_url="http://cliniko.sandbox/v1",
+    )
+    assert isinstance(connector, ClinikoConnector)
+    await connector.aclose()

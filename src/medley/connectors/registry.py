@@ -24,6 +24,7 @@ from medley.connectors.cliniko.connector import ClinikoConnector, cliniko_capabi
 from medley.domain.errors import DetailCode, MedleyError
 
 _KNOWN = (CLINIKO,)
+NO_BUDGET_PER_MINUTE = 10**9
 
 
 def known_emrs() -> list[str]:
@@ -51,6 +52,8 @@ def build_connector(
             "Cliniko credentials need an 'api_key'.", DetailCode.MISSING_REQUIRED_FIELD, path="api_key"
         )
     limit = settings.sandbox_rate_limit_per_minute if transport is not None else settings.upstream_requests_per_minute
+    if limit <= 0:  # the sandbox's limit turned off: no client-side budget either
+        limit = NO_BUDGET_PER_MINUTE
     client = ClinikoClient(
         api_key,
         settings=settings,

@@ -30,7 +30,9 @@ MAX_COMMENT_LENGTH = 1000
 
 
 def _lock_key(care_unit_id: str, resource_id: str) -> str:
-    return f"booking:{care_unit_id}:{resource_id}"
+    # Per practitioner, not per care unit: one practitioner working at two clinics has one calendar.
+    del care_unit_id
+    return f"booking:{resource_id}"
 
 
 def check_comment(comment: str | None) -> None:
