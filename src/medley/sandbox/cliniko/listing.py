@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,3 +93,16 @@ async def ensure_exists(session: AsyncSession, statement: Select[Any]) -> None:
     """404 unless ``statement`` finds a row (e.g. the visible parent of a nested list)."""
     if (await session.execute(statement.limit(1))).first() is None:
         raise RecordNotFound()
+
+
+class _Archivable(Protocol):
+    archived_at: Any
+    updated_at: Any
+
+
+async def archive_record(session: AsyncSession, model: type[Any], raw_id: str, now: datetime) -> None:
+    """Cliniko's archive (and DELETE): set ``archived_at`` once; archiving again changes nothing."""
+    row: _Archivable = await get_or_404(session, model, path_id(raw_id))
+    if row.archived_at is None:
+        row.archived_at = row.updated_at = now
+        await session.commit()

@@ -21,7 +21,7 @@ from medley.sandbox.cliniko.conflicts import has_conflict
 from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteSession
 from medley.sandbox.cliniko.errors import CANT_BE_BLANK, NOT_IN_LIST, ValidationFailed
 from medley.sandbox.cliniko.filters import Kind, always_null, booleans, ids, instants
-from medley.sandbox.cliniko.listing import Collection, find_visible, get_or_404, list_response, path_id
+from medley.sandbox.cliniko.listing import Collection, archive_record, find_visible, get_or_404, list_response, path_id
 from medley.sandbox.cliniko.references import check_exists
 from medley.sandbox.cliniko.responses import created, no_content
 from medley.sandbox.cliniko.serializers import CANCELLATION_REASONS
@@ -219,10 +219,7 @@ async def cancel_appointment(
 @router.post("/individual_appointments/{appointment_id}/archive")
 @router.delete("/individual_appointments/{appointment_id}")
 async def archive_appointment(appointment_id: str, session: WriteSession, context: ContextDep) -> Response:
-    appointment = await get_or_404(session, IndividualAppointment, path_id(appointment_id))
-    if appointment.archived_at is None:
-        appointment.archived_at = appointment.updated_at = context.now()
-        await session.commit()
+    await archive_record(session, IndividualAppointment, appointment_id, context.now())
     return no_content()
 
 

@@ -24,7 +24,14 @@ from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteS
 from medley.sandbox.cliniko.errors import IS_INVALID
 from medley.sandbox.cliniko.fake_s3 import bucket_url
 from medley.sandbox.cliniko.filters import ids, instants, integers, strings
-from medley.sandbox.cliniko.listing import Collection, ensure_exists, find_visible, get_or_404, list_response, path_id
+from medley.sandbox.cliniko.listing import (
+    Collection,
+    archive_record,
+    ensure_exists,
+    find_visible,
+    list_response,
+    path_id,
+)
 from medley.sandbox.cliniko.references import check_exists
 from medley.sandbox.cliniko.responses import created, no_content
 from medley.sandbox.cliniko.s3_policy import BUCKET, presigned_fields, signing_secret, temp_prefix
@@ -168,8 +175,5 @@ async def attachment_content(attachment_id: str, request: Request, session: Read
 @router.post("/patient_attachments/{attachment_id}/archive")
 @router.delete("/patient_attachments/{attachment_id}")
 async def archive_attachment(attachment_id: str, session: WriteSession, context: ContextDep) -> Response:
-    attachment = await get_or_404(session, PatientAttachment, path_id(attachment_id))
-    if attachment.archived_at is None:
-        attachment.archived_at = attachment.updated_at = context.now()
-        await session.commit()
+    await archive_record(session, PatientAttachment, attachment_id, context.now())
     return no_content()

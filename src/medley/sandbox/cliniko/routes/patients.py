@@ -19,7 +19,7 @@ from medley.sandbox.cliniko.bodies import MISSING, FieldReader, read_json_object
 from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteSession
 from medley.sandbox.cliniko.errors import CANT_BE_BLANK, IS_INVALID, NOT_IN_LIST
 from medley.sandbox.cliniko.filters import Kind, always_null, dates, ids, instants, strings
-from medley.sandbox.cliniko.listing import Collection, find_visible, get_or_404, list_response, path_id
+from medley.sandbox.cliniko.listing import Collection, archive_record, find_visible, get_or_404, list_response, path_id
 from medley.sandbox.cliniko.responses import created, no_content
 from medley.sandbox.cliniko.tables import Patient
 from medley.sandbox.cliniko.time_zones import is_known_zone
@@ -188,10 +188,7 @@ async def update_patient(
 @router.post("/patients/{patient_id}/archive")
 @router.delete("/patients/{patient_id}")
 async def archive_patient(patient_id: str, session: WriteSession, context: ContextDep) -> Response:
-    patient = await get_or_404(session, Patient, path_id(patient_id))
-    if patient.archived_at is None:
-        patient.archived_at = patient.updated_at = context.now()
-        await session.commit()
+    await archive_record(session, Patient, patient_id, context.now())
     return no_content()
 
 

@@ -20,7 +20,15 @@ from medley.sandbox.cliniko.bodies import MISSING, FieldReader, read_json_object
 from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteSession, key_user
 from medley.sandbox.cliniko.errors import Forbidden
 from medley.sandbox.cliniko.filters import Kind, always_null, booleans, ids, instants, strings
-from medley.sandbox.cliniko.listing import Collection, ensure_exists, find_visible, get_or_404, list_response, path_id
+from medley.sandbox.cliniko.listing import (
+    Collection,
+    archive_record,
+    ensure_exists,
+    find_visible,
+    get_or_404,
+    list_response,
+    path_id,
+)
 from medley.sandbox.cliniko.references import check_exists
 from medley.sandbox.cliniko.responses import created, no_content
 from medley.sandbox.cliniko.tables import (
@@ -200,10 +208,7 @@ async def update_treatment_note(
 @router.post("/treatment_notes/{treatment_note_id}/archive")
 @router.delete("/treatment_notes/{treatment_note_id}")
 async def archive_treatment_note(treatment_note_id: str, session: WriteSession, context: ContextDep) -> Response:
-    note = await get_or_404(session, TreatmentNote, path_id(treatment_note_id))
-    if note.archived_at is None:
-        note.archived_at = note.updated_at = context.now()
-        await session.commit()
+    await archive_record(session, TreatmentNote, treatment_note_id, context.now())
     return no_content()
 
 

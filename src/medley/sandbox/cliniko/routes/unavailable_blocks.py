@@ -14,7 +14,7 @@ from medley.sandbox.cliniko.bodies import FieldReader, read_json_object
 from medley.sandbox.cliniko.conflicts import has_conflict
 from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteSession
 from medley.sandbox.cliniko.filters import Kind, always_null, ids, instants
-from medley.sandbox.cliniko.listing import Collection, find_visible, get_or_404, list_response, path_id
+from medley.sandbox.cliniko.listing import Collection, archive_record, find_visible, get_or_404, list_response, path_id
 from medley.sandbox.cliniko.references import check_exists
 from medley.sandbox.cliniko.responses import created, no_content
 from medley.sandbox.cliniko.tables import Business, Practitioner, UnavailableBlock
@@ -90,10 +90,7 @@ async def show_unavailable_block(
 @router.post("/unavailable_blocks/{unavailable_block_id}/archive")
 @router.delete("/unavailable_blocks/{unavailable_block_id}")
 async def archive_unavailable_block(unavailable_block_id: str, session: WriteSession, context: ContextDep) -> Response:
-    block = await get_or_404(session, UnavailableBlock, path_id(unavailable_block_id))
-    if block.archived_at is None:
-        block.archived_at = block.updated_at = context.now()
-        await session.commit()
+    await archive_record(session, UnavailableBlock, unavailable_block_id, context.now())
     return no_content()
 
 
