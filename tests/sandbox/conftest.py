@@ -17,32 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
 from medley.sandbox.cliniko.server import ClinikoSandbox
 from tests.sandbox.emulator import API_KEY, Bookable, client_for, find_bookable
+from tests.support.postgres import execute_admin
 
 POSTGRES_ENV = "MEDLEY_TEST_POSTGRES_URL"
 
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-def _pg_dsn(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-async def _pg_execute(admin: str, statement: str) -> None:
-    connection = await asyncpg.connect(_pg_dsn(admin))
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
 
 
 @dataclass
@@ -65,7 +50,7 @@ class SeededTemplate:
             return
         assert self.pg_admin is not None and self.pg_template is not None
         name = f"{self.pg_template}_{uuid.uuid4().hex[:8]}"
-        await _pg_execute(self.pg_admin, f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_template}"')
+        await execute_admin(self.pg_admin, f'CREATE DATABASE "{name}" TEMPLATE "{self.pg_template}"')
         try:
             yield (
                 make_url(self.pg_admin)
@@ -73,7 +58,7 @@ class SeededTemplate:
                 .render_as_string(hide_password=False)
             )
         finally:
-            await _pg_execute(self.pg_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await execute_admin(self.pg_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def _seed(url: str) -> None:
@@ -96,13 +81,13 @@ def seeded_template(
     if not admin:
         pytest.skip(f"{POSTGRES_ENV} is not set")
     template = f"medley_sandbox_test_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_execute(admin, f'CREATE DATABASE "{template}"'))
+    asyncio.run(execute_admin(admin, f'CREATE DATABASE "{template}"'))
     try:
         url = make_url(admin).set(drivername="postgresql+asyncpg", database=template)
         asyncio.run(_seed(url.render_as_string(hide_password=False)))
         yield SeededTemplate("postgres", pg_admin=admin, pg_template=template)
     finally:
-        asyncio.run(_pg_execute(admin, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+        asyncio.run(execute_admin(admin, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
 
 
 SandboxFactory = Callable[..., AbstractAsyncContextManager[ClinikoSandbox]]

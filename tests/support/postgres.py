@@ -22,7 +22,8 @@ def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def _execute(url: str, statement: str) -> None:
+async def execute_admin(url: str, statement: str) -> None:
+    """Run one statement (CREATE/DROP DATABASE …) on the server named by ``url``."""
     connection = await asyncpg.connect(_dsn(url))
     try:
         await connection.execute(statement)
@@ -37,7 +38,7 @@ def scratch_database(prefix: str = "medley_test") -> Iterator[str]:
     if base is None:
         raise RuntimeError(f"{ADMIN_URL_ENV} is not set")
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    anyio.run(_execute, base, f'CREATE DATABASE "{name}"')
+    anyio.run(execute_admin, base, f'CREATE DATABASE "{name}"')
     try:
         yield (
             make_url(base)
@@ -45,4 +46,4 @@ def scratch_database(prefix: str = "medley_test") -> Iterator[str]:
             .render_as_string(hide_password=False)
         )
     finally:
-        anyio.run(_execute, base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        anyio.run(execute_admin, base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
