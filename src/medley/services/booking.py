@@ -29,9 +29,8 @@ logger = logging.getLogger("medley.booking")
 MAX_COMMENT_LENGTH = 1000
 
 
-def _lock_key(care_unit_id: str, resource_id: str) -> str:
+def _lock_key(resource_id: str) -> str:
     # Per practitioner, not per care unit: one practitioner working at two clinics has one calendar.
-    del care_unit_id
     return f"booking:{resource_id}"
 
 
@@ -109,7 +108,7 @@ async def book(
             DetailCode.AMBIGUOUS_TIMESLOTS,
         )
     chosen = candidates[0]
-    async with lock(_lock_key(care_unit_id, chosen.resource_id)):
+    async with lock(_lock_key(chosen.resource_id)):
         # Re-check inside the lock: another request may have taken the slot since.
         if not await _matching_slots(
             connector, care_unit_id, start, end, chosen.resource_id, chosen.healthcare_service_id
@@ -220,7 +219,7 @@ async def reschedule(
     if start < datetime.now(UTC):
         raise _no_slot("The requested start is in the past.")
     await connector.get_resource(care_unit_id, resource_id)
-    async with lock(_lock_key(care_unit_id, resource_id)):
+    async with lock(_lock_key(resource_id)):
         overlaps_itself = resource_id == current.resource_id and start < current.end and current.start < end
         if not overlaps_itself:
             # A move to free time elsewhere must match a free timeslot of the same service and length.
