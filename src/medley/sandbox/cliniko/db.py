@@ -26,6 +26,8 @@ VERSION_TABLE = "cliniko_alembic_version"
 """The emulator's own Alembic version table, so it can share a PostgreSQL database with the gateway."""
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+PG_POOL_SIZE = 32
+PG_MAX_OVERFLOW = 32
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITE_OPTION = "medley_sandbox_write"
 # Any constant unique to the emulator: serialises start-up (migrate + seed) across processes.
@@ -40,7 +42,11 @@ def create_engine(url: str) -> AsyncEngine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        # Room for every request a busy gateway has in flight: past the pool, SQLAlchemy opens and closes a
+        # connection per request, and a PostgreSQL connection costs more than most of our queries. No pre-ping:
+        # on asyncpg it is three round trips per request (BEGIN, ping, ROLLBACK); a connection broken by a
+        # database restart fails one request and the pool is then invalidated and refilled.
+        return create_async_engine(url, pool_size=PG_POOL_SIZE, max_overflow=PG_MAX_OVERFLOW)
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +81,12 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = create_engine(url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._reads = async_sessionmaker(self.engine, expire_on_commit=False)
+        reads = self.engine
+        if not self.is_sqlite:
+            # PostgreSQL reads at READ COMMITTED, where each statement takes its own snapshot whether or not a
+            # transaction is open: without one, a read request saves the BEGIN and ROLLBACK round trips.
+            reads = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._reads = async_sessionmaker(reads, expire_on_commit=False)
         self._writes = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
         )

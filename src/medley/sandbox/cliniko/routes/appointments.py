@@ -112,8 +112,8 @@ _RELATIONS: dict[str, Any] = {
 
 
 async def _check_references(session: AsyncSession, reader: FieldReader, ids_by_relation: dict[str, Any]) -> None:
-    for relation, record_id in ids_by_relation.items():
-        await check_exists(session, reader, relation, _RELATIONS[relation], record_id)
+    references = {relation: (_RELATIONS[relation], record_id) for relation, record_id in ids_by_relation.items()}
+    await check_exists(session, reader, references)
 
 
 @router.post("/individual_appointments")

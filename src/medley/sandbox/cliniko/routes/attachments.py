@@ -118,7 +118,7 @@ async def create_attachment(request: Request, session: WriteSession, urls: UrlsD
     upload_url = reader.text("upload_url", required=True, max_length=None)
     description = reader.text("description")
     filename = reader.text("filename")
-    await check_exists(session, reader, "patient", Patient, patient_id)
+    await check_exists(session, reader, {"patient": (Patient, patient_id)})
     uploaded: UploadedObject | None = None
     if isinstance(upload_url, str) and isinstance(patient_id, int):
         key = _uploaded_key(upload_url)

@@ -145,9 +145,15 @@ async def create_treatment_note(
     booking_id = reader.record_id("booking_id", relation="booking")
     title = reader.text("title")
     draft = reader.flag("draft")
-    await check_exists(session, reader, "patient", Patient, patient_id)
-    await check_exists(session, reader, "treatment_note_template", TreatmentNoteTemplate, template_id)
-    await check_exists(session, reader, "booking", IndividualAppointment, booking_id)
+    await check_exists(
+        session,
+        reader,
+        {
+            "patient": (Patient, patient_id),
+            "treatment_note_template": (TreatmentNoteTemplate, template_id),
+            "booking": (IndividualAppointment, booking_id),
+        },
+    )
     reader.raise_if_invalid()
     author = await _author(session)
     template = await session.get(TreatmentNoteTemplate, template_id) if isinstance(template_id, int) else None
@@ -184,8 +190,14 @@ async def update_treatment_note(
     draft = reader.flag("draft")
     template_id = reader.record_id("treatment_note_template_id", relation="treatment_note_template")
     booking_id = reader.record_id("booking_id", relation="booking")
-    await check_exists(session, reader, "treatment_note_template", TreatmentNoteTemplate, template_id)
-    await check_exists(session, reader, "booking", IndividualAppointment, booking_id)
+    await check_exists(
+        session,
+        reader,
+        {
+            "treatment_note_template": (TreatmentNoteTemplate, template_id),
+            "booking": (IndividualAppointment, booking_id),
+        },
+    )
     reader.raise_if_invalid()
     now = context.now()
     if content is not MISSING:

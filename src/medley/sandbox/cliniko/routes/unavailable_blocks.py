@@ -58,8 +58,9 @@ async def create_unavailable_block(
     starts_at = reader.instant("starts_at", required=True)
     ends_at = reader.instant("ends_at", required=True)
     notes = reader.text("notes", max_length=None)
-    await check_exists(session, reader, "business", Business, business_id)
-    await check_exists(session, reader, "practitioner", Practitioner, practitioner_id)
+    await check_exists(
+        session, reader, {"business": (Business, business_id), "practitioner": (Practitioner, practitioner_id)}
+    )
     if starts_at and ends_at and ends_at <= starts_at:
         reader.fail("ends_at", "must be after starts_at")
     reader.raise_if_invalid()
