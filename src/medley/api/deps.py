@@ -1,4 +1,8 @@
-"""Typed dependencies: route signatures read as what they need (STYLE.md, FastAPI template)."""
+"""Typed dependencies: route signatures read as what they need (STYLE.md, FastAPI template).
+
+Every dependency is ``async def``, even those that never wait: FastAPI runs a plain ``def`` dependency in a
+thread pool, a thread hop per request that costs more than the dependency itself.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ _client_secret_scheme = APIKeyHeader(
 )
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -95,7 +99,7 @@ async def get_connector(runtime: RuntimeDep, caller: CallerDep, emr: EmrPath) ->
 ConnectorDep = Annotated[Connector, Depends(get_connector)]
 
 
-def care_unit_id_of(care_unit_id: CareUnitPath) -> str:
+async def care_unit_id_of(care_unit_id: CareUnitPath) -> str:
     return parse_plain_id(care_unit_id, invalid_code=DetailCode.INVALID_CARE_UNIT_ID, field="care_unit_id")
 
 

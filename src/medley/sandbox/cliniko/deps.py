@@ -1,4 +1,8 @@
-"""Typed dependencies the routes declare: the context, database sessions, links and the key's user."""
+"""Typed dependencies the routes declare: the context, database sessions, links and the key's user.
+
+Every dependency is ``async def``, even those that never wait: FastAPI runs a plain ``def`` dependency in a
+thread pool, a thread hop per request that costs more than the dependency itself.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from medley.sandbox.cliniko.tables import User
 from medley.sandbox.cliniko.urls import Urls
 
 
-def get_context(request: Request) -> SandboxContext:
+async def get_context(request: Request) -> SandboxContext:
     context: SandboxContext = request.app.state.sandbox_context
     return context
 
@@ -40,7 +44,7 @@ WriteSession = Annotated[AsyncSession, Depends(_write_session)]
 first statement, so a read-then-write cannot be overtaken by another writer."""
 
 
-def _urls(request: Request) -> Urls:
+async def _urls(request: Request) -> Urls:
     return Urls.for_request(request)
 
 
