@@ -8,10 +8,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from medley.sandbox.cliniko.tables import IndividualAppointment, UnavailableBlock
+
+# Built once: building the expression costs more CPU than the query (every booking asks for it).
+_NO_RECORD = -1
+_OVERLAP = select(
+    or_(
+        exists().where(
+            IndividualAppointment.practitioner_id == bindparam("practitioner_id"),
+            IndividualAppointment.starts_at < bindparam("ends_at"),
+            IndividualAppointment.ends_at > bindparam("starts_at"),
+            IndividualAppointment.cancelled_at.is_(None),
+            IndividualAppointment.archived_at.is_(None),
+            IndividualAppointment.id != bindparam("appointment_id"),
+        ),
+        exists().where(
+            UnavailableBlock.practitioner_id == bindparam("practitioner_id"),
+            UnavailableBlock.starts_at < bindparam("ends_at"),
+            UnavailableBlock.ends_at > bindparam("starts_at"),
+            UnavailableBlock.archived_at.is_(None),
+            UnavailableBlock.id != bindparam("unavailable_block_id"),
+        ),
+    )
+)
 
 
 async def has_conflict(
@@ -24,19 +46,11 @@ async def has_conflict(
     unavailable_block_id: int | None = None,
 ) -> bool:
     """True when ``[starts_at, ends_at)`` overlaps busy time other than the record itself."""
-    appointment_overlap = exists().where(
-        IndividualAppointment.practitioner_id == practitioner_id,
-        IndividualAppointment.starts_at < ends_at,
-        IndividualAppointment.ends_at > starts_at,
-        IndividualAppointment.cancelled_at.is_(None),
-        IndividualAppointment.archived_at.is_(None),
-        IndividualAppointment.id != (appointment_id if appointment_id is not None else -1),
-    )
-    block_overlap = exists().where(
-        UnavailableBlock.practitioner_id == practitioner_id,
-        UnavailableBlock.starts_at < ends_at,
-        UnavailableBlock.ends_at > starts_at,
-        UnavailableBlock.archived_at.is_(None),
-        UnavailableBlock.id != (unavailable_block_id if unavailable_block_id is not None else -1),
-    )
-    return bool(await session.scalar(select(or_(appointment_overlap, block_overlap))))
+    values = {
+        "practitioner_id": practitioner_id,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "appointment_id": appointment_id if appointment_id is not None else _NO_RECORD,
+        "unavailable_block_id": unavailable_block_id if unavailable_block_id is not None else _NO_RECORD,
+    }
+    return bool(await session.scalar(_OVERLAP, values))
