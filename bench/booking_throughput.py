@@ -1,11 +1,12 @@
 """Booking throughput: many distinct free slots booked at once through TWO gateway replicas sharing one
 PostgreSQL store, against one Cliniko emulator (its own process, on the same PostgreSQL server).
 
-Every booking takes the full safe path (DESIGN.md §3): cross-replica lock per practitioner, a fresh upstream
-re-check inside it, the write, and the upstream conflicts check. Target: at least 50 bookings per second.
+Every booking takes the full safe path (DESIGN.md §3): an ``Idempotency-Key`` claimed in the shared store, the
+patient check, the cross-replica lock per practitioner, a fresh upstream re-check inside it, the write, the upstream
+conflicts check, and the audit record. Target: at least 50 bookings per second.
 At the end the emulator is asked how many appointments were written: exactly one per success, or it fails.
 
-Run: ``python -m bench.booking_throughput [--clients 16] [--bookings 600] [--seconds 30]``
+Run: ``python -m bench.booking_throughput [--clients 16] [--bookings 1500] [--seconds 60] [--no-idempotency-key]``
 (PostgreSQL admin URL from ``MEDLEY_TEST_POSTGRES_URL``, default ``postgresql+asyncpg://postgres@127.0.0.1:5432/postgres``;
 a scratch database is created and dropped).
 """
@@ -19,6 +20,7 @@ import shlex
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -123,7 +125,12 @@ def prepare(gateway: str, app: AppCredentials, wanted: int) -> list[tuple[str, d
 
 
 async def run(
-    gateways: list[str], app: AppCredentials, work: list[tuple[str, dict[str, Json]]], clients: int, seconds: float
+    gateways: list[str],
+    app: AppCredentials,
+    work: list[tuple[str, dict[str, Json]]],
+    clients: int,
+    seconds: float,
+    idempotency_keys: bool,
 ) -> Results:
     results = Results()
     queue: asyncio.Queue[tuple[str, dict[str, Json]]] = asyncio.Queue()
@@ -140,7 +147,8 @@ async def run(
                 except asyncio.QueueEmpty:
                     return
                 began = time.perf_counter()
-                response = await api.post(f"/care-units/{unit}/appointments", json=body)
+                headers = {"Idempotency-Key": str(uuid.uuid4())} if idempotency_keys else {}
+                response = await api.post(f"/care-units/{unit}/appointments", json=body, headers=headers)
                 results.latencies_ms.append((time.perf_counter() - began) * 1000)
                 results.statuses[response.status_code] += 1
 
@@ -153,8 +161,11 @@ async def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients, spread over the replicas")
-    parser.add_argument("--bookings", type=int, default=600, help="distinct free slots to book (at most)")
-    parser.add_argument("--seconds", type=float, default=30.0, help="stop sending after this long")
+    parser.add_argument("--bookings", type=int, default=1500, help="distinct free slots to book (at most)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="stop sending after this long")
+    parser.add_argument(
+        "--no-idempotency-key", dest="idempotency_keys", action="store_false", help="send bookings without one"
+    )
     parser.add_argument("--postgres-url", default=os.environ.get(ADMIN_URL_ENV) or DEFAULT_ADMIN_URL)
     args = parser.parse_args()
     command = shlex.join([Path(sys.executable).name, "-m", "bench.booking_throughput", *sys.argv[1:]])
@@ -165,11 +176,12 @@ def main() -> None:
     ):
         work = prepare(gateways[0], app, args.bookings)
         started = datetime.now(UTC)
-        results = asyncio.run(run(gateways, app, work, args.clients, args.seconds))
+        results = asyncio.run(run(gateways, app, work, args.clients, args.seconds, args.idempotency_keys))
         written = ehr.count("individual_appointments", f"created_at:>={instant(started)}")
     timings = Timings(results.latencies_ms)
     print(f"command: {command}")
-    print(f"setup: {REPLICAS} gateway replicas, one PostgreSQL store, one emulator; {args.clients} clients")
+    keys = "each with its own Idempotency-Key" if args.idempotency_keys else "without Idempotency-Key"
+    print(f"setup: {REPLICAS} gateway replicas, one PostgreSQL store, one emulator; {args.clients} clients; {keys}")
     print(f"answers: {dict(sorted(results.statuses.items()))} in {results.elapsed:.1f} s")
     print(f"booking latency: {timings.summary()}")
     print(f"throughput: {results.booked / results.elapsed:.1f} bookings/s (target: 50)")
