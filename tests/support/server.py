@@ -21,6 +21,13 @@ def free_port() -> int:
         return port
 
 
+_BIND_ATTEMPTS = 3
+
+
+class _PortTaken(RuntimeError):
+    """The child could not bind its port: another process took it after ``free_port`` released it."""
+
+
 @contextmanager
 def running_medley(
     command: str,
@@ -31,10 +38,32 @@ def running_medley(
     health_path: str = "/health",
     timeout: float = 60.0,
 ) -> Iterator[str]:
-    """Start ``medley <command>`` and yield its base URL once it answers; stop it afterwards."""
+    """Start ``medley <command>`` and yield its base URL once it answers; stop it afterwards.
+
+    ``free_port`` releases the port before the child binds it, so under parallel load another process can take
+    it in between: the child then exits with "address already in use" and is started again on another port.
+    """
+    for attempt in range(1, _BIND_ATTEMPTS + 1):
+        started = False
+        try:
+            with _running_once(command, env, data_dir, log_path, health_path, timeout) as base_url:
+                started = True
+                yield base_url
+            return
+        except _PortTaken:
+            # Only a start that never reached the caller is retried (a nested start's failure is the caller's).
+            if started or attempt == _BIND_ATTEMPTS:
+                raise
+
+
+@contextmanager
+def _running_once(
+    command: str, env: Mapping[str, str], data_dir: Path, log_path: Path | None, health_path: str, timeout: float
+) -> Iterator[str]:
     port = free_port()
     full_env = {**os.environ, "MEDLEY_DATA_DIR": str(data_dir), **env}
-    log = open(log_path or data_dir / f"{command}-{port}.log", "wb")  # noqa: SIM115 - closed below
+    path = log_path or data_dir / f"{command}-{port}.log"
+    log = open(path, "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "medley.cli", command, "--host", "127.0.0.1", "--port", str(port)],
         env=full_env,
@@ -46,6 +75,9 @@ def running_medley(
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
+                log.flush()
+                if b"address already in use" in path.read_bytes().lower():
+                    raise _PortTaken(f"port {port} was taken before medley {command} could bind it")
                 raise RuntimeError(f"medley {command} exited early; see {log.name}")
             try:
                 if httpx.get(base_url + health_path, timeout=1.0).status_code < 500:
