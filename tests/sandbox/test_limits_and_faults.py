@@ -65,6 +65,22 @@ async def test_a_dropped_connection_reaches_the_client_as_a_protocol_error(clien
     assert isinstance(caught.value, DroppedConnection)
 
 
+async def test_drop_after_carries_out_the_write_then_loses_the_answer(client: httpx.AsyncClient) -> None:
+    marker = {"first_name": "Dropped", "last_name": f"Answer {random.randrange(10**9)}"}
+    with pytest.raises(httpx.RemoteProtocolError):
+        await client.post("/patients", json=marker, headers={"X-Medley-Fault": "drop-after"})
+    found = await client.get("/patients", params={"q[]": f"last_name:={marker['last_name']}"})
+    assert found.json()["total_entries"] == 1, "the write happened although its answer was lost"
+
+
+async def test_a_429_fault_can_set_when_the_limit_lifts(client: httpx.AsyncClient) -> None:
+    before = time.time()
+    response = await client.get("/user", headers={"X-Medley-Fault": "429=2s"})
+    assert response.status_code == 429
+    assert before + 2 <= int(response.headers["x-ratelimit-reset"]) <= before + 4
+    assert 1 <= int(response.headers["retry-after"]) <= 3
+
+
 async def test_a_hang_outlasts_the_client_then_answers_504(client: httpx.AsyncClient) -> None:
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(client.get("/user", headers={"X-Medley-Fault": "timeout"}), timeout=0.2)

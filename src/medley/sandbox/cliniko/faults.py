@@ -2,9 +2,12 @@
 
 A plan is a comma-separated list of rules, ``<fault>[:<probability>]`` (probability 0..1, default 1):
 
-* ``429`` – rate limited (Cliniko's 429 with ``X-RateLimit-Reset`` and ``Retry-After``)
+* ``429`` – rate limited (Cliniko's 429 with ``X-RateLimit-Reset`` and ``Retry-After``): the reset is the
+  key's own rate window; ``429=<duration>`` sets it, e.g. ``429=2s`` for a limit that lifts in two seconds
 * ``500`` – Rails' JSON error; ``502`` / ``503`` – a load balancer's HTML error page
 * ``drop`` – the connection dies after the status line: the client sees a protocol error
+* ``drop-after`` – the request is carried out (a write is saved), then the connection dies before the
+  answer: the client cannot tell whether its write happened, as after a real network failure
 * ``timeout`` or ``timeout=<duration>`` – hang (60 s by default, longer than any sane client
   timeout), then answer 504 as a load balancer would
 * ``latency=<duration>`` – add delay, then carry on; durations are ``<n>ms`` or ``<n>s``
@@ -33,6 +36,7 @@ _STATUSES = frozenset({429, 500, 502, 503})
 class FaultKind(StrEnum):
     STATUS = "status"
     DROP = "drop"
+    DROP_AFTER = "drop-after"
     HANG = "hang"
     LATENCY = "latency"
 
@@ -103,6 +107,8 @@ def _parse_rule(rule: str) -> FaultRule:
 
 def _parse_fault(text: str, rule: str) -> Fault:
     name, _, argument = text.partition("=")
+    if name == "429" and argument:
+        return Fault(FaultKind.STATUS, status=429, seconds=parse_duration(argument))
     if name.isdigit() and not argument:
         status = int(name)
         if status not in _STATUSES:
@@ -110,6 +116,8 @@ def _parse_fault(text: str, rule: str) -> Fault:
         return Fault(FaultKind.STATUS, status=status)
     if name == "drop" and not argument:
         return Fault(FaultKind.DROP)
+    if name == "drop-after" and not argument:
+        return Fault(FaultKind.DROP_AFTER)
     if name in {"timeout", "hang"}:
         return Fault(FaultKind.HANG, seconds=parse_duration(argument) if argument else DEFAULT_HANG_SECONDS)
     if name == "latency" and argument:

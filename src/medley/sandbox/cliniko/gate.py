@@ -12,6 +12,8 @@ ASGI, the ``drop`` fault can cut the connection after the status line, which a r
 
 from __future__ import annotations
 
+import math
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -90,19 +92,31 @@ class ApiGate:
         send: Send,
     ) -> None:
         response: Response
-        if fault.kind is FaultKind.DROP:
+        if fault.kind is FaultKind.DROP_AFTER:
+            # The request is carried out (a write is committed); only its answer is lost on the way.
+            await self.app(scope, receive, _discarding)
+        if fault.kind in (FaultKind.DROP, FaultKind.DROP_AFTER):
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
             raise DroppedConnection()
         if fault.kind is FaultKind.HANG:
             await pause(fault.seconds)
             response = failure_response(504)
         elif fault.status == 429:
-            reset_at = decision.reset_at if decision is not None else int(now) + _DEFAULT_RESET_SECONDS
+            if fault.seconds > 0:
+                reset_at = math.ceil(now + fault.seconds)
+            elif decision is not None:
+                reset_at = decision.reset_at
+            else:
+                reset_at = int(now) + _DEFAULT_RESET_SECONDS
             response = too_many_requests(reset_at, now, rate_headers)
         else:
             response = failure_response(fault.status or 500)
             response.headers.update(rate_headers)
         await response(scope, receive, send)
+
+
+async def _discarding(_message: Message) -> None:
+    """A ``send`` that goes nowhere: the answer of a request whose connection is about to drop."""
 
 
 def _route_path(scope: Scope) -> str:
