@@ -19,6 +19,7 @@ from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, patients, records, timeslots
 from medley.api.runtime import Runtime
 from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
+from medley.connectors.redis_client import aclose_redis_clients
 from medley.console import install_console
 from medley.observability import configure_logging
 from medley.services.connector_pool import ConnectorPool
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await audit.aclose()
             await connectors.aclose()
+            await aclose_redis_clients()
             if sandbox is not None:
                 await sandbox.stop()
             await store.close()

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 
@@ -19,6 +16,7 @@ from medley.connectors.rate_budget import (
     shared_local_budget,
 )
 from medley.domain.errors import ErrorCode, MedleyError
+from tests.support.redis import closed_port_url, running_redis
 
 
 class Clock:
@@ -89,36 +87,10 @@ def test_budgets_are_named_by_a_hash_never_the_key() -> None:
 # ---- Redis (a real server when one is installed) -------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server is not installed")
-    port = _free_port()
-    process = subprocess.Popen(
-        [binary, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with running_redis() as url:
+        yield url
 
 
 async def test_replicas_share_one_budget_through_redis(redis_url: str) -> None:
@@ -164,7 +136,7 @@ async def test_a_429_hold_is_shared_through_redis(redis_url: str) -> None:
 
 
 async def test_an_unreachable_redis_falls_back_to_the_local_budget() -> None:
-    budget = RedisRateBudget(f"redis://127.0.0.1:{_free_port()}/0", "nobody", limit=2, window=60)
+    budget = RedisRateBudget(closed_port_url(), "nobody", limit=2, window=60)
     try:
         assert await budget.acquire(max_wait=0) == 0
         assert await budget.acquire(max_wait=0) == 0

@@ -24,9 +24,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from medley.connectors.redis_client import REDIS_ERRORS, RedisOutage, redis_client
 from medley.domain.errors import ErrorCode, MedleyError
 
 logger = logging.getLogger("medley.connectors.rate_budget")
+# One per process, so an outage logs once a minute however many connectors notice it.
+_outage = RedisOutage(logger, "rate budget")
 
 DEFAULT_REQUESTS_PER_MINUTE = 200
 _WINDOW_SECONDS = 60.0
@@ -154,8 +157,8 @@ return 1
 class RedisRateBudget:
     """The same sliding window, kept in Redis so every replica draws on one budget per key.
 
-    If Redis cannot be reached the request falls back to this process's own budget (logged once per
-    outage): the upstream 429 handling still protects the key, and an outage of a cache must not stop
+    If Redis cannot be reached the request falls back to this process's own budget (logged at most once
+    a minute): the upstream 429 handling still protects the key, and an outage of a cache must not stop
     clinics from booking.
     """
 
@@ -168,32 +171,34 @@ class RedisRateBudget:
         *,
         fallback: LocalRateBudget | None = None,
     ) -> None:
-        import redis.asyncio as redis_asyncio
-
-        self._redis: Any = redis_asyncio.from_url(redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        self._url = redis_url
         self._log_key = f"medley:ratebudget:{name}:log"
         self._hold_key = f"medley:ratebudget:{name}:hold"
         self._limit = limit
         self._window_ms = int(window * 1000)
         self._fallback = fallback or LocalRateBudget(limit, window)
-        self._reserve = self._redis.register_script(_RESERVE_SCRIPT)
-        self._hold = self._redis.register_script(_HOLD_SCRIPT)
-        self._degraded = False
+        self._reserve: Any = None
+        self._hold: Any = None
+
+    def _scripts(self) -> Any:
+        """The shared client (registering the scripts with the first one: they are sent by hash)."""
+        redis = redis_client(self._url)
+        if self._reserve is None:
+            self._reserve = redis.register_script(_RESERVE_SCRIPT)
+            self._hold = redis.register_script(_HOLD_SCRIPT)
+        return redis
 
     async def acquire(self, max_wait: float) -> float:
-        from redis.exceptions import RedisError
-
         try:
+            redis = self._scripts()
             reserved, wait_ms = await self._reserve(
                 keys=[self._log_key, self._hold_key],
                 args=[self._limit, self._window_ms, int(max_wait * 1000), uuid.uuid4().hex],
+                client=redis,
             )
-        except (RedisError, OSError):
-            if not self._degraded:
-                logger.warning("rate budget: Redis unreachable, using the in-process budget")
-                self._degraded = True
+        except REDIS_ERRORS as error:
+            _outage.report(error)
             return await self._fallback.acquire(max_wait)
-        self._degraded = False
         wait = int(wait_ms) / 1000
         if not int(reserved):
             raise rate_limited(wait)
@@ -202,16 +207,16 @@ class RedisRateBudget:
         return wait
 
     async def hold_until(self, epoch_seconds: float) -> None:
-        from redis.exceptions import RedisError
-
         await self._fallback.hold_until(epoch_seconds)
         try:
-            await self._hold(keys=[self._hold_key], args=[int(epoch_seconds * 1000)])
-        except (RedisError, OSError):
-            logger.warning("rate budget: Redis unreachable, 429 hold kept in-process only")
+            redis = self._scripts()
+            await self._hold(keys=[self._hold_key], args=[int(epoch_seconds * 1000)], client=redis)
+        except REDIS_ERRORS as error:
+            _outage.report(error)
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        """Nothing to release: the Redis client is the process's (``redis_client``)."""
+        return None
 
 
 # One in-process budget per key, shared by every connector of that key while any of them lives.
