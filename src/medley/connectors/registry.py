@@ -8,10 +8,16 @@ Credentials per EHR:
 The client-side request budget per key is ``Settings.upstream_requests_per_minute`` (Cliniko's 200 per
 minute); for the in-process sandbox (a
 ``transport`` is given) it is the sandbox's own limit, ``Settings.sandbox_rate_limit_per_minute``.
+
+With ``Settings.redis_url`` the connector's slot and reference caches live in Redis, shared by every
+replica, under ``cache_namespace``: a hash of the account (API key and API address), never the key. The
+in-process sandbox shares them only when its database is shared too (``Settings.sandbox_database_url``):
+otherwise each replica's sandbox holds its own practice, and so keeps its own caches.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 
 import httpx
@@ -62,7 +68,17 @@ def build_connector(
         requests_per_minute=limit,
         user_agent=settings.upstream_user_agent or DEFAULT_USER_AGENT,
     )
-    return ClinikoConnector(client, settings=settings)
+    where = client.base_url if transport is None else settings.sandbox_database_url
+    namespace = cache_namespace(api_key, where) if settings.redis_url and where else None
+    return ClinikoConnector(client, settings=settings, cache_namespace=namespace)
+
+
+def cache_namespace(api_key: str, where: str) -> str:
+    """``medley:cliniko:<24 hex>``: the Redis prefix of one Cliniko account's shared caches (the key is
+    hashed with the address it is used at, so that one key against two EHRs, e.g. two emulators, never
+    mixes their data)."""
+    digest = hashlib.sha256(f"{where}\n{api_key}".encode()).hexdigest()[:24]
+    return f"medley:cliniko:{digest}"
 
 
 def _require_known(emr: str) -> None:

@@ -11,7 +11,9 @@ Behaviours worth knowing (documented here because Cliniko and Medley differ):
 * Timeslots come from Cliniko's online-booking engine (``available_times``), fanned out over every
   (practitioner, appointment type) pair in 7-day windows, concurrently. A pair not enabled for online
   bookings answers 404 and is skipped. Upstream answers are remembered for
-  ``Settings.timeslot_cache_seconds`` (see ``slot_cache.py``); ``fresh`` and our own writes bypass/clear it.
+  ``Settings.timeslot_cache_seconds`` (see ``slot_cache.py``); ``fresh`` bypasses it and our own writes
+  clear the practitioners they touch. With ``Settings.redis_url`` that cache and the reference data are
+  shared by every replica through Redis (a booking through one replica is seen by all at once).
 * Writes are never duplicated: when Cliniko does not confirm a write (``UnknownOutcome``) the
   connector looks for its effect before giving up, and gives up with that same error.
 * Notes are created as drafts (unsigned). Cliniko records the API key's practitioner as the author:
@@ -35,8 +37,8 @@ from medley.connectors.cliniko.availability import block_intervals, weekly_hours
 from medley.connectors.cliniko.client import ClinikoClient, JsonObject, QueryParams
 from medley.connectors.cliniko.errors import ClinikoNotFound, Reply, UnknownOutcome
 from medley.connectors.cliniko.fanout import gather_all
-from medley.connectors.cliniko.reference import ReferenceCache
-from medley.connectors.cliniko.slot_cache import SlotCache
+from medley.connectors.cliniko.reference import ReferenceCache, SharedPractice
+from medley.connectors.cliniko.slot_cache import RedisSlotCache, SlotCache, SlotMemory
 from medley.connectors.cliniko.timeslots import find_next, find_timeslots
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.domain.models import (
@@ -63,6 +65,8 @@ from medley.scheduling import Interval, subtract, working_intervals
 logger = logging.getLogger("medley.connectors.cliniko")
 
 _P = ParamSpec("_P")
+_Touched = set[str]  # practitioner ids whose availability a write changed
+_EVERYONE = "*"  # in a _Touched set: the write's practitioner is unknown, forget the whole account
 _R = TypeVar("_R")
 T = TypeVar("T")
 
@@ -96,17 +100,22 @@ def cliniko_capabilities(settings: Settings) -> Capabilities:
 
 
 def _clears_slot_cache(
-    method: Callable[Concatenate[ClinikoConnector, _P], Coroutine[Any, Any, _R]],
+    method: Callable[Concatenate[ClinikoConnector, _Touched, _P], Coroutine[Any, Any, _R]],
 ) -> Callable[Concatenate[ClinikoConnector, _P], Coroutine[Any, Any, _R]]:
-    """Our own appointment writes change availability: forget remembered slots, whatever the outcome."""
+    """Our own appointment writes change availability: forget the remembered slots of the practitioners the
+    write touched, whatever the outcome. The method adds them to the set it is given as soon as they are
+    known and before it writes (``_EVERYONE`` when it cannot know them); nothing added: nothing written."""
 
     async def wrapper(self: ClinikoConnector, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        touched: _Touched = set()
         try:
-            return await method(self, *args, **kwargs)
+            return await method(self, touched, *args, **kwargs)
         finally:
-            self._slots.clear()
+            if touched:
+                await self._slots.forget(None if _EVERYONE in touched else touched)
 
     return wrapper
+
 
 class ClinikoConnector:
     """One Cliniko account, reached with one API key."""
@@ -120,12 +129,22 @@ class ClinikoConnector:
         settings: Settings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         reconcile_delays: Sequence[float] = (0.0, 1.0, 2.0),
+        cache_namespace: str | None = None,
     ) -> None:
+        """``cache_namespace`` (``registry.cache_namespace``) with ``Settings.redis_url``: the slot and
+        reference caches live in Redis under it, shared by every replica; else in this process."""
         self._client = client
         self._settings = settings
         self._now = clock
-        self._reference = ReferenceCache(client, settings.reference_cache_seconds)
-        self._slots = SlotCache(settings.timeslot_cache_seconds)
+        local_slots = SlotCache(settings.timeslot_cache_seconds)
+        self._slots: SlotMemory = local_slots
+        shared: SharedPractice | None = None
+        if settings.redis_url and cache_namespace:
+            self._slots = RedisSlotCache(
+                settings.redis_url, cache_namespace, settings.timeslot_cache_seconds, fallback=local_slots
+            )
+            shared = SharedPractice(settings.redis_url, cache_namespace)
+        self._reference = ReferenceCache(client, settings.reference_cache_seconds, shared=shared)
         self._reconcile_delays = tuple(reconcile_delays)
 
     @property
@@ -373,7 +392,8 @@ class ClinikoConnector:
         return mapping.appointment_from_cliniko(record, care_unit_id, tz, self._now())
 
     @_clears_slot_cache
-    async def create_appointment(self, care_unit_id: str, booking: NewAppointment) -> Appointment:
+    async def create_appointment(self, touched: _Touched, care_unit_id: str, booking: NewAppointment) -> Appointment:
+        touched.add(booking.resource_id)
         practice = await self._reference.get()
         tz = mapping.zone_of(practice.business(care_unit_id))
         practice.practitioner(care_unit_id, booking.resource_id)
@@ -419,11 +439,12 @@ class ClinikoConnector:
 
     @_clears_slot_cache
     async def update_appointment(
-        self, care_unit_id: str, appointment_id: str, change: AppointmentChange
+        self, touched: _Touched, care_unit_id: str, appointment_id: str, change: AppointmentChange
     ) -> Appointment:
         practice = await self._reference.get()
         tz = mapping.zone_of(practice.business(care_unit_id))
         current = await self._appointment_record(care_unit_id, appointment_id)
+        _touch(touched, current, change.resource_id)
         if change.resource_id is not None:
             practice.practitioner(care_unit_id, change.resource_id)
         body = mapping.appointment_change_to_cliniko(change)
@@ -444,11 +465,14 @@ class ClinikoConnector:
         return mapping.appointment_from_cliniko(record, care_unit_id, tz, self._now())
 
     @_clears_slot_cache
-    async def cancel_appointment(self, care_unit_id: str, appointment_id: str, comment: str | None) -> Appointment:
+    async def cancel_appointment(
+        self, touched: _Touched, care_unit_id: str, appointment_id: str, comment: str | None
+    ) -> Appointment:
         """Cancel with reason 50 ("Other") and the comment as the cancellation note; idempotent."""
         practice = await self._reference.get()
         tz = mapping.zone_of(practice.business(care_unit_id))
         record = await self._appointment_record(care_unit_id, appointment_id)
+        _touch(touched, record)
         if mapping.text(record.get("cancelled_at")) is None:
             body: JsonObject = {"cancellation_reason": CANCELLATION_REASON_OTHER}
             if comment:
@@ -471,9 +495,13 @@ class ClinikoConnector:
         return record if mapping.text(record.get("cancelled_at")) else None
 
     @_clears_slot_cache
-    async def delete_appointment(self, appointment_id: str) -> None:
-        """Archive (Cliniko's DELETE); an appointment already gone counts as done."""
+    async def delete_appointment(self, touched: _Touched, appointment_id: str) -> None:
+        """Archive (Cliniko's DELETE); an appointment already gone counts as done.
+
+        Only the id is known (reading the appointment first would cost an upstream call): the whole
+        account's remembered slots are forgotten."""
         _require_id(appointment_id, DetailCode.INVALID_APPOINTMENT_ID, "appointment")
+        touched.add(_EVERYONE)
         path = f"/individual_appointments/{appointment_id}"
         try:
             await self._client.delete(path)
@@ -698,6 +726,13 @@ def _require_aware(*moments: datetime) -> None:
     for moment in moments:
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise MedleyError.bad_request("Times must carry a UTC offset.", DetailCode.INVALID_TIME_WINDOW)
+
+
+def _touch(touched: _Touched, record: JsonObject, *also: str | None) -> None:
+    """Note the appointment's practitioner (and a new one it moves to) as touched by a write."""
+    for practitioner_id in (mapping.linked_id(record, "practitioner"), *also):
+        if practitioner_id is not None:
+            touched.add(practitioner_id)
 
 
 def _require_id(value: str, code: DetailCode, what: str) -> None:

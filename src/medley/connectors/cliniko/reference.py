@@ -4,6 +4,12 @@ It changes rarely and every request needs it, so one snapshot is loaded (about 3
 practitioners calls, concurrently) and reused for ``Settings.reference_cache_seconds``. Concurrent
 callers of a stale cache share one reload instead of stampeding Cliniko.
 
+With ``Settings.redis_url`` the snapshot is also kept in Redis (``SharedPractice``: JSON under
+``medley:cliniko:<account>:practice``, expiring with the TTL), so N replicas load it from Cliniko once per
+TTL between them rather than N times. Each process still keeps its own copy, but only until the Redis
+entry it came from expires; then it reads Redis again. When Redis fails, the process loads from Cliniko
+itself, as without Redis.
+
 What counts (the rest is invisible to Medley):
 
 * a care unit is a business that is not archived;
@@ -16,6 +22,8 @@ What counts (the rest is invisible to Medley):
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +31,12 @@ from typing import Any
 
 from medley.connectors.cliniko.client import ClinikoClient, JsonObject
 from medley.connectors.cliniko.mapping import linked_id, record_id, text
+from medley.connectors.redis_client import REDIS_ERRORS, RedisOutage, redis_client
 from medley.domain.errors import DetailCode, MedleyError
+
+logger = logging.getLogger("medley.connectors.cliniko.reference")
+# One per process, so an outage logs once a minute however many connectors notice it.
+_outage = RedisOutage(logger, "reference cache")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,30 +161,119 @@ def _is_individual(max_attendees: Any) -> bool:
         return True
 
 
+def practice_to_json(practice: Practice) -> str:
+    """The snapshot as JSON (sets as sorted lists; every mapping keeps its order, which the API shows)."""
+    return json.dumps(
+        {
+            "businesses": practice.businesses,
+            "practitioners": practice.practitioners,
+            "appointment_types": practice.appointment_types,
+            "practitioners_at": {k: list(v) for k, v in practice.practitioners_at.items()},
+            "types_of": {k: sorted(v) for k, v in practice.types_of.items()},
+            "practitioner_of_user": practice.practitioner_of_user,
+        },
+        separators=(",", ":"),
+    )
+
+
+def practice_from_json(raw: str | bytes) -> Practice:
+    data = json.loads(raw)
+    return Practice(
+        businesses=dict(data["businesses"]),
+        practitioners=dict(data["practitioners"]),
+        appointment_types=dict(data["appointment_types"]),
+        practitioners_at={k: list(v) for k, v in data["practitioners_at"].items()},
+        types_of={k: frozenset(v) for k, v in data["types_of"].items()},
+        practitioner_of_user=dict(data["practitioner_of_user"]),
+    )
+
+
+class SharedPractice:
+    """The account's snapshot in Redis, for every replica: ``<namespace>:practice`` with PX = the TTL."""
+
+    def __init__(self, redis_url: str, namespace: str) -> None:
+        self._url = redis_url
+        self.key = f"{namespace}:practice"
+
+    async def read(self) -> tuple[Practice, float] | None:
+        """The stored snapshot and its seconds left to live; ``None`` when absent, unreadable or Redis fails."""
+        try:
+            async with redis_client(self._url).pipeline(transaction=True) as pipe:
+                pipe.get(self.key)
+                pipe.pttl(self.key)
+                raw, ttl_ms = await pipe.execute()
+        except REDIS_ERRORS as error:
+            _outage.report(error)
+            return None
+        if raw is None or int(ttl_ms) <= 0:
+            return None
+        try:
+            return practice_from_json(raw), int(ttl_ms) / 1000
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None  # written by another version: load it again and overwrite
+
+    async def write(self, practice: Practice, ttl_seconds: float) -> None:
+        try:
+            await redis_client(self._url).set(self.key, practice_to_json(practice), px=max(1, int(ttl_seconds * 1000)))
+        except REDIS_ERRORS as error:
+            _outage.report(error)
+
+    async def delete(self) -> None:
+        try:
+            await redis_client(self._url).delete(self.key)
+        except REDIS_ERRORS as error:
+            _outage.report(error)
+
+
 class ReferenceCache:
-    """The current ``Practice``, reloaded when older than ``ttl_seconds``; one reload at a time."""
+    """The current ``Practice``, reloaded when older than ``ttl_seconds``; one reload at a time.
+
+    With ``shared``, a reload first reads the snapshot another replica stored in Redis, and a snapshot
+    loaded from Cliniko is stored there; the copy in this process lives only as long as that entry.
+    """
 
     def __init__(
-        self, client: ClinikoClient, ttl_seconds: float, *, clock: Callable[[], float] = time.monotonic
+        self,
+        client: ClinikoClient,
+        ttl_seconds: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        shared: SharedPractice | None = None,
     ) -> None:
         self._client = client
         self._ttl = ttl_seconds
         self._clock = clock
+        self._shared = shared if ttl_seconds > 0 else None
         self._practice: Practice | None = None
-        self._loaded_at = 0.0
+        self._expires_at = 0.0
         self._lock = asyncio.Lock()
 
+    def _current(self) -> Practice | None:
+        return self._practice if self._practice is not None and self._clock() < self._expires_at else None
+
     async def get(self) -> Practice:
-        practice = self._practice
-        if practice is not None and self._clock() - self._loaded_at < self._ttl:
+        practice = self._current()
+        if practice is not None:
             return practice
         async with self._lock:
             # Someone else may have reloaded while we waited for the lock.
-            if self._practice is not None and self._clock() - self._loaded_at < self._ttl:
-                return self._practice
-            self._practice = await load_practice(self._client)
-            self._loaded_at = self._clock()
-            return self._practice
+            practice = self._current()
+            if practice is not None:
+                return practice
+            stored = await self._shared.read() if self._shared is not None else None
+            if stored is not None:
+                practice, seconds_left = stored
+                self._expires_at = self._clock() + min(seconds_left, self._ttl)
+            else:
+                practice = await load_practice(self._client)
+                self._expires_at = self._clock() + self._ttl
+                if self._shared is not None:
+                    await self._shared.write(practice, self._ttl)
+            self._practice = practice
+            return practice
 
-    def invalidate(self) -> None:
+    async def invalidate(self) -> None:
+        """Forget the snapshot here and, when shared, in Redis (every replica reloads on its next read)."""
         self._practice = None
+        if self._shared is not None:
+            await self._shared.delete()

@@ -16,7 +16,7 @@ from medley.connectors.cliniko.client import ClinikoClient, QueryParams
 from medley.connectors.cliniko.errors import ClinikoNotFound
 from medley.connectors.cliniko.fanout import gather_all
 from medley.connectors.cliniko.reference import Practice
-from medley.connectors.cliniko.slot_cache import SlotCache
+from medley.connectors.cliniko.slot_cache import SlotMemory
 from medley.domain.models import Timeslot
 
 WINDOW_DAYS = 7
@@ -36,7 +36,7 @@ async def find_timeslots(
     now: datetime,
     resource_ids: Sequence[str] | None = None,
     service_ids: Sequence[str] | None = None,
-    cache: SlotCache | None = None,
+    cache: SlotMemory | None = None,
     fresh: bool = False,
 ) -> list[Timeslot]:
     """Slots wholly inside [start, end), in the care unit's zone, sorted by (start, resource, service).
@@ -130,7 +130,7 @@ def _window_params(window: Window) -> QueryParams:
 
 
 async def _cached_times(
-    client: ClinikoClient, cache: SlotCache | None, care_unit_id: str, pair: Pair, window: Window, fresh: bool
+    client: ClinikoClient, cache: SlotMemory | None, care_unit_id: str, pair: Pair, window: Window, fresh: bool
 ) -> list[datetime] | None:
     if cache is None:
         return await _available_times(client, care_unit_id, pair, window)
