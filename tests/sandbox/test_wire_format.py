@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
@@ -81,3 +83,28 @@ async def test_the_key_owner_and_public_settings(client: httpx.AsyncClient) -> N
     assert settings["calendar"]["timeslot_size_in_minutes"] == 15
     assert settings["account"] == {"time_zone_support": True, "country_code": "AU"}
     assert isinstance(settings["online_bookings"]["allow_bookings_days_in_advance"], int)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"first_name": "Nul\u0000l", "last_name": "Character"},
+        {"first_name": "Nested", "last_name": "Character", "patient_phone_numbers": [{"number": "0\u00001"}]},
+        {"first_name": "Key", "last_name": "Character", "odd\u0000key": "x"},
+    ],
+)
+async def test_a_null_character_in_a_body_is_a_400_and_nothing_is_saved(
+    client: httpx.AsyncClient, body: dict[str, Any]
+) -> None:
+    before = (await client.get("/patients", params={"q[]": "last_name:=Character"})).json()["total_entries"]
+    response = await client.post("/patients", json=body)
+    assert response.status_code == 400
+    assert "null character" in response.json()["message"]
+    after = (await client.get("/patients", params={"q[]": "last_name:=Character"})).json()["total_entries"]
+    assert after == before
+
+
+async def test_a_null_character_in_a_search_is_a_400(client: httpx.AsyncClient) -> None:
+    response = await client.get("/patients", params={"q[]": "last_name:=Smith\u0000"})
+    assert response.status_code == 400
+    assert "null character" in response.json()["message"]

@@ -20,6 +20,7 @@ from medley.sandbox.cliniko.errors import (
     IS_INVALID,
     NOT_IN_LIST,
     MustBeAnObject,
+    NullCharacter,
     ValidationFailed,
     too_long,
 )
@@ -44,7 +45,20 @@ async def read_json_object(request: Request) -> dict[str, Any]:
         return {}
     if not isinstance(body, dict):
         raise MustBeAnObject()
+    if _holds_nul(body):
+        raise NullCharacter("request body")
     return body
+
+
+def _holds_nul(value: Any) -> bool:
+    """Whether any key or string inside a parsed JSON value holds a NUL (JSON can spell it ``\\u0000``)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 class FieldReader:

@@ -63,6 +63,13 @@ class Forbidden(BadRequest):
     status_code = 403
 
 
+class NullCharacter(BadRequest):
+    """Text holding a NUL character: PostgreSQL cannot store it, so it is refused before any query."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(f"The {where} contains a null character (\\u0000), which cannot be stored.")
+
+
 class MustBeAnObject(BadRequest):
     """A JSON value of the wrong shape (e.g. a string where an object belongs): 422, no ``errors``."""
 

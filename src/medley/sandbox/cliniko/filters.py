@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import SQLColumnExpression, String, and_, cast, false, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from medley.sandbox.cliniko.errors import InvalidSearch
+from medley.sandbox.cliniko.errors import InvalidSearch, NullCharacter
 
 
 class Kind(StrEnum):
@@ -125,6 +125,8 @@ def raw_filters(query: Iterable[tuple[str, str]]) -> list[str]:
 
 
 def parse_condition(raw: str) -> Condition:
+    if "\x00" in raw:
+        raise NullCharacter("search")
     field, separator, rest = raw.partition(":")
     field = field.strip()
     if not separator or not field:
