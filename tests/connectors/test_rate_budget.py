@@ -11,6 +11,7 @@ import pytest
 from medley.connectors.rate_budget import (
     LocalRateBudget,
     RedisRateBudget,
+    UnmeteredBudget,
     budget_key,
     build_rate_budget,
     shared_local_budget,
@@ -70,6 +71,17 @@ async def test_a_429_hold_makes_everyone_wait_for_the_reset() -> None:
     budget = LocalRateBudget(100, window=60, clock=clock)
     await budget.hold_until(time.time() + 30)
     assert budget.reserve(max_wait=60) == pytest.approx(30, abs=0.5)
+
+
+async def test_a_limit_of_zero_counts_nothing_but_still_honours_a_429() -> None:
+    budget = build_rate_budget("key-au1", redis_url="redis://127.0.0.1:1", limit=0)
+    assert isinstance(budget, UnmeteredBudget)
+    waits = [await budget.acquire(max_wait=0) for _ in range(10_000)]
+    assert max(waits) == 0
+    await budget.hold_until(time.time() + 30)
+    with pytest.raises(MedleyError) as refused:
+        await budget.acquire(max_wait=5)
+    assert refused.value.code == ErrorCode.RATE_LIMITED
 
 
 def test_connectors_of_one_key_share_one_budget_in_process() -> None:

@@ -219,6 +219,31 @@ class RedisRateBudget:
         return None
 
 
+class UnmeteredBudget:
+    """No count of requests, for an upstream without a limit (the sandbox with its limit turned off).
+
+    A 429 still holds the key's requests until its reset: faults can inject one, and the answer must be honoured.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._held_until = 0.0
+
+    async def acquire(self, max_wait: float) -> float:
+        wait = max(0.0, self._held_until - self._clock())
+        if wait > max_wait:
+            raise rate_limited(wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        return wait
+
+    async def hold_until(self, epoch_seconds: float) -> None:
+        self._held_until = max(self._held_until, self._clock() + (epoch_seconds - time.time()))
+
+    async def aclose(self) -> None:
+        return None
+
+
 # One in-process budget per key, shared by every connector of that key while any of them lives.
 _local_budgets: weakref.WeakValueDictionary[tuple[str, int], LocalRateBudget] = weakref.WeakValueDictionary()
 
@@ -234,7 +259,10 @@ def shared_local_budget(api_key: str, limit: int = DEFAULT_REQUESTS_PER_MINUTE) 
 
 
 def build_rate_budget(api_key: str, *, redis_url: str | None, limit: int = DEFAULT_REQUESTS_PER_MINUTE) -> RateBudget:
-    """Redis-backed when ``redis_url`` is set (replicas share it), else shared in-process."""
+    """Redis-backed when ``redis_url`` is set (replicas share it), else shared in-process; no count at all
+    when ``limit`` is 0 or less (the upstream has no limit)."""
+    if limit <= 0:
+        return UnmeteredBudget()
     local = shared_local_budget(api_key, limit)
     if redis_url:
         return RedisRateBudget(redis_url, budget_key(api_key), limit, fallback=local)

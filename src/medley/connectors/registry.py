@@ -6,8 +6,9 @@ Credentials per EHR:
   (``https://api.<shard>.cliniko.com/v1``) unless ``base_url`` overrides it (the sandbox, tests).
 
 The client-side request budget per key is ``Settings.upstream_requests_per_minute`` (Cliniko's 200 per
-minute); for the in-process sandbox (a
-``transport`` is given) it is the sandbox's own limit, ``Settings.sandbox_rate_limit_per_minute``.
+minute); for the in-process sandbox (a ``transport`` is given) it is the sandbox's own limit,
+``Settings.sandbox_rate_limit_per_minute``. A limit of 0 means no limit: requests are not counted, though a
+429 still holds them until its reset.
 
 With ``Settings.redis_url`` the connector's slot and reference caches live in Redis, shared by every
 replica, under ``cache_namespace``: a hash of the account (API key and API address), never the key. The
@@ -30,7 +31,6 @@ from medley.connectors.cliniko.connector import ClinikoConnector, cliniko_capabi
 from medley.domain.errors import DetailCode, MedleyError
 
 _KNOWN = (CLINIKO,)
-NO_BUDGET_PER_MINUTE = 10**9
 
 
 def known_emrs() -> list[str]:
@@ -58,8 +58,6 @@ def build_connector(
             "Cliniko credentials need an 'api_key'.", DetailCode.MISSING_REQUIRED_FIELD, path="api_key"
         )
     limit = settings.sandbox_rate_limit_per_minute if transport is not None else settings.upstream_requests_per_minute
-    if limit <= 0:  # the sandbox's limit turned off: no client-side budget either
-        limit = NO_BUDGET_PER_MINUTE
     client = ClinikoClient(
         api_key,
         settings=settings,
