@@ -11,7 +11,6 @@ import pytest
 from medley.connectors.rate_budget import (
     LocalRateBudget,
     RedisRateBudget,
-    UnmeteredBudget,
     budget_key,
     build_rate_budget,
     shared_local_budget,
@@ -75,7 +74,7 @@ async def test_a_429_hold_makes_everyone_wait_for_the_reset() -> None:
 
 async def test_a_limit_of_zero_counts_nothing_but_still_honours_a_429() -> None:
     budget = build_rate_budget("key-au1", redis_url="redis://127.0.0.1:1", limit=0)
-    assert isinstance(budget, UnmeteredBudget)
+    assert isinstance(budget, LocalRateBudget), "no limit: nothing to share through Redis"
     waits = [await budget.acquire(max_wait=0) for _ in range(10_000)]
     assert max(waits) == 0
     await budget.hold_until(time.time() + 30)

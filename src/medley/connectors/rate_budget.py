@@ -72,7 +72,11 @@ def budget_key(api_key: str) -> str:
 
 
 class LocalRateBudget:
-    """Sliding-window budget in this process: at most ``limit`` sends in any ``window`` seconds."""
+    """Sliding-window budget in this process: at most ``limit`` sends in any ``window`` seconds.
+
+    A ``limit`` of 0 or less counts nothing (an upstream without a limit, e.g. the sandbox with its limit
+    turned off), but a 429's hold still applies: faults can inject one, and it must be honoured.
+    """
 
     def __init__(
         self,
@@ -81,8 +85,6 @@ class LocalRateBudget:
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if limit < 1:
-            raise ValueError("A rate budget needs a limit of at least one request.")
         self._limit = limit
         self._window = window
         self._clock = clock
@@ -96,13 +98,14 @@ class LocalRateBudget:
         while self._sends and self._sends[0] <= now - self._window:
             self._sends.popleft()
         at = max(now, self._held_until)
-        if len(self._sends) >= self._limit:
+        if 0 < self._limit <= len(self._sends):
             # The send ``limit`` places back must leave the window before another may go.
             at = max(at, self._sends[-self._limit] + self._window)
         wait = at - now
         if wait > max_wait:
             raise rate_limited(wait)
-        self._sends.append(at)
+        if self._limit > 0:
+            self._sends.append(at)
         return wait
 
     async def acquire(self, max_wait: float) -> float:
@@ -219,31 +222,6 @@ class RedisRateBudget:
         return None
 
 
-class UnmeteredBudget:
-    """No count of requests, for an upstream without a limit (the sandbox with its limit turned off).
-
-    A 429 still holds the key's requests until its reset: faults can inject one, and the answer must be honoured.
-    """
-
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._held_until = 0.0
-
-    async def acquire(self, max_wait: float) -> float:
-        wait = max(0.0, self._held_until - self._clock())
-        if wait > max_wait:
-            raise rate_limited(wait)
-        if wait > 0:
-            await asyncio.sleep(wait)
-        return wait
-
-    async def hold_until(self, epoch_seconds: float) -> None:
-        self._held_until = max(self._held_until, self._clock() + (epoch_seconds - time.time()))
-
-    async def aclose(self) -> None:
-        return None
-
-
 # One in-process budget per key, shared by every connector of that key while any of them lives.
 _local_budgets: weakref.WeakValueDictionary[tuple[str, int], LocalRateBudget] = weakref.WeakValueDictionary()
 
@@ -260,10 +238,8 @@ def shared_local_budget(api_key: str, limit: int = DEFAULT_REQUESTS_PER_MINUTE) 
 
 def build_rate_budget(api_key: str, *, redis_url: str | None, limit: int = DEFAULT_REQUESTS_PER_MINUTE) -> RateBudget:
     """Redis-backed when ``redis_url`` is set (replicas share it), else shared in-process; no count at all
-    when ``limit`` is 0 or less (the upstream has no limit)."""
-    if limit <= 0:
-        return UnmeteredBudget()
+    when ``limit`` is 0 or less (the upstream has no limit: nothing to share)."""
     local = shared_local_budget(api_key, limit)
-    if redis_url:
+    if redis_url and limit > 0:
         return RedisRateBudget(redis_url, budget_key(api_key), limit, fallback=local)
     return local
