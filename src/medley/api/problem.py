@@ -28,6 +28,7 @@ TITLES: dict[ErrorCode, str] = {
     ErrorCode.RATE_LIMITED: "Too many requests",
     ErrorCode.EMR_ERROR: "Internal EMR error",
     ErrorCode.TIMEOUT: "EMR timeout",
+    ErrorCode.SERVICE_UNAVAILABLE: "Service unavailable",
     ErrorCode.UNKNOWN_ERROR: "Unknown error",
 }
 
