@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from medley import __version__
+from medley.api.cache_control import NoStoreMiddleware
 from medley.api.middleware import RequestContextMiddleware
 from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, patients, records, timeslots
@@ -132,6 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.request_max_bytes)
+    # Outermost, so that even the early 413 above is marked: nothing patient-related is ever cached.
+    app.add_middleware(NoStoreMiddleware)
     for module in (care_units, timeslots, patients, appointments, records):
         app.include_router(module.router)
     install_console(app, settings)
