@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -16,9 +17,12 @@ import httpx
 from medley.config import Settings
 from medley.connectors.base import Connector
 from medley.connectors.registry import build_connector
-from medley.domain.errors import DetailCode, MedleyError
+from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.store.connections import Connection, decrypt_credentials, get_connection
+from medley.store.crypto import DecryptionError
 from medley.store.database import Store
+
+logger = logging.getLogger(__name__)
 
 SANDBOX_BASE_URL = "http://cliniko-sandbox.internal/v1"
 # How long a replica trusts its memory of an application's connection before reading the store again:
@@ -50,6 +54,7 @@ class ConnectorPool:
         self._connectors: OrderedDict[_Key, Connector] = OrderedDict()
         self._connections: OrderedDict[tuple[str, str], tuple[Connection | None, float]] = OrderedDict()
         self._lock = asyncio.Lock()
+        self._unreadable_logged: set[str] = set()
 
     async def _connection(self, application_id: str, emr: str) -> Connection | None:
         key = (application_id, emr)
@@ -91,9 +96,12 @@ class ConnectorPool:
         return hashlib.sha256(material.encode()).hexdigest()
 
     def _build(self, connection: Connection, client_secret: str) -> Connector:
-        credentials = decrypt_credentials(
-            connection, master_key=self._settings.master_key.get_secret_value(), client_secret=client_secret
-        )
+        try:
+            credentials = decrypt_credentials(
+                connection, master_key=self._settings.master_key.get_secret_value(), client_secret=client_secret
+            )
+        except DecryptionError:
+            raise self._unreadable(connection) from None
         if connection.kind == "sandbox":
             if self._sandbox_transport is None:
                 raise MedleyError.not_found(
@@ -108,6 +116,24 @@ class ConnectorPool:
             )
         return build_connector(
             connection.emr, credentials, settings=self._settings, base_url=connection.base_url
+        )
+
+    def _unreadable(self, connection: Connection) -> MedleyError:
+        """The client secret was verified, so a connection that cannot be opened was sealed under another master
+        key (or before a change of secret): only adding it again helps. Logged once per connection, no traceback."""
+        if connection.id not in self._unreadable_logged:
+            self._unreadable_logged.add(connection.id)
+            logger.error(
+                "connection %s (%s, application %s) cannot be opened with this server's master key: "
+                "it was sealed under another key; add it again with `medley connections add`",
+                connection.id, connection.emr, connection.application_id,
+            )
+        detail = (
+            f"This application's '{connection.emr}' connection ({connection.id}) was sealed under another master key "
+            "and cannot be opened by this server: add the connection again (medley connections add)."
+        )
+        return MedleyError(
+            ErrorCode.SERVICE_UNAVAILABLE, detail, [ErrorDetail(DetailCode.CONNECTION_UNREADABLE, detail)]
         )
 
     async def aclose(self) -> None:
