@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,45 +18,59 @@ def care_unit(api: httpx.Client) -> str:
     return str(response.json()[0]["id"])
 
 
-# A short window keeps each availability call fast; the tests need only a few dozen slots in all.
-SEARCH_WINDOW = timedelta(days=3)
+# A week at a time keeps each availability call fast, and every week holds working days whatever today is
+# (a few days from a Sunday are mostly weekend). The search walks on, week by week, while earlier tests have
+# used up the nearest slots, up to the gateway's maximum horizon.
+SEARCH_WINDOW = timedelta(days=7)
+SEARCH_WEEKS = 8
+
+
+def _weeks_of_slots(api: httpx.Client, unit: str) -> Iterator[list[dict[str, Json]]]:
+    # An hour's lead, so a slot found now is still in the future when a slow test books it.
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    for _ in range(SEARCH_WEEKS):
+        response = api.get(
+            f"/emrs/cliniko/care-units/{unit}/timeslots",
+            params={"start": start.isoformat(), "end": (start + SEARCH_WINDOW).isoformat()},
+        )
+        assert response.status_code == 200, response.text
+        yield list(response.json())
+        start += SEARCH_WINDOW
 
 
 def free_slots(api: httpx.Client, unit: str) -> list[dict[str, Json]]:
-    now = datetime.now(UTC)
-    response = api.get(
-        f"/emrs/cliniko/care-units/{unit}/timeslots",
-        params={"start": now.isoformat(), "end": (now + SEARCH_WINDOW).isoformat()},
-    )
-    assert response.status_code == 200, response.text
-    return list(response.json())
+    """The free slots of the first week (from now) that has any."""
+    for slots in _weeks_of_slots(api, unit):
+        if slots:
+            return slots
+    return []
 
 
 def free_slot(api: httpx.Client, unit: str) -> dict[str, Json]:
     """The first free slot (booked with its resource and service, so it matches exactly one)."""
     slots = free_slots(api, unit)
-    assert slots, "the practice has no free time left"
+    assert slots, f"the practice has no free time in the next {SEARCH_WEEKS} weeks"
     return slots[0]
 
 
 def distinct_slots(api: httpx.Client, unit: str, count: int) -> list[dict[str, Json]]:
     """``count`` free slots of one service that do not overlap one another (so an appointment booked in
     one may be moved to another)."""
-    chosen: list[dict[str, Json]] = []
-    slots = free_slots(api, unit)
-    service = slots[0]["healthcare_service_id"]
-    for slot in (s for s in slots if s["healthcare_service_id"] == service):
-        start, end = datetime.fromisoformat(slot["start"]), datetime.fromisoformat(slot["end"])
-        if all(
-            c["resource_id"] != slot["resource_id"]
-            or datetime.fromisoformat(c["end"]) <= start
-            or end <= datetime.fromisoformat(c["start"])
-            for c in chosen
-        ):
-            chosen.append(slot)
-            if len(chosen) == count:
-                return chosen
-    raise AssertionError(f"fewer than {count} non-overlapping free slots")
+    chosen: dict[str, list[dict[str, Json]]] = {}
+    for slots in _weeks_of_slots(api, unit):
+        for slot in slots:
+            picked = chosen.setdefault(str(slot["healthcare_service_id"]), [])
+            start, end = datetime.fromisoformat(slot["start"]), datetime.fromisoformat(slot["end"])
+            if all(
+                c["resource_id"] != slot["resource_id"]
+                or datetime.fromisoformat(c["end"]) <= start
+                or end <= datetime.fromisoformat(c["start"])
+                for c in picked
+            ):
+                picked.append(slot)
+                if len(picked) == count:
+                    return picked
+    raise AssertionError(f"fewer than {count} non-overlapping free slots of one service in {SEARCH_WEEKS} weeks")
 
 
 def new_person(tag: str = "") -> dict[str, Json]:
