@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from medley.store.audit_ids import audited_id
 from medley.store.database import Store
 from medley.store.tables import AuditEventRow
 
@@ -91,15 +94,26 @@ async def list_events(store: Store, app_id: str, limit: int = 100) -> list[Audit
 class AuditWriter:
     """Buffers events and writes them in batches, so recording costs a request almost nothing.
 
+    Every record id passes through ``audit_ids.audited_id`` on the way in: national ids and other values that
+    are not EHR ids are kept only as keyed hashes (``id_key``, from ``audit_ids.audit_id_key``; without one, a
+    key of this process, so nothing in clear either way).
+
     ``start()`` once (inside the event loop), ``add(event)`` from requests, ``aclose()`` at shutdown to
     write what is left. When the buffer is full (the store is down or too slow), the oldest events are
     dropped and counted in ``dropped``, rather than letting memory grow without bound.
     """
 
     def __init__(
-        self, store: Store, *, flush_interval: float = 0.5, batch_size: int = 500, max_buffered: int = 50_000
+        self,
+        store: Store,
+        *,
+        id_key: bytes | None = None,
+        flush_interval: float = 0.5,
+        batch_size: int = 500,
+        max_buffered: int = 50_000,
     ) -> None:
         self._store = store
+        self._id_key = id_key if id_key is not None else os.urandom(32)
         self._flush_interval = flush_interval
         self._batch_size = batch_size
         self._max_buffered = max_buffered
@@ -113,7 +127,9 @@ class AuditWriter:
             self._task = asyncio.create_task(self._run(), name="medley-audit-writer")
 
     def add(self, event: AuditEvent) -> None:
-        self._buffer.append(event)
+        # ``emr_id:7`` and ``7`` are one record: dedupe after normalising.
+        record_ids = tuple(dict.fromkeys(audited_id(str(record_id), self._id_key) for record_id in event.record_ids))
+        self._buffer.append(dataclasses.replace(event, record_ids=record_ids))
         overflow = len(self._buffer) - self._max_buffered
         if overflow > 0:
             del self._buffer[:overflow]
