@@ -7,9 +7,22 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+
+def _with_offset(moment: datetime) -> str:
+    # Pydantic writes a zero offset as "Z"; the contract promises the numeric offset in the unit's zone.
+    return moment.isoformat()
+
+
+# A timezone-aware instant, rendered in JSON as ISO 8601 with its numeric offset (+00:00, never Z).
+Instant = Annotated[
+    AwareDatetime,
+    PlainSerializer(_with_offset, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
 
 
 class _Record(BaseModel):
@@ -52,8 +65,8 @@ class Resource(_Record):
 
 
 class ScheduleBlock(_Record):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
 
 class HealthcareService(_Record):
@@ -66,8 +79,8 @@ class HealthcareService(_Record):
 
 
 class Timeslot(_Record):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     resource_id: str
     healthcare_service_id: str
 
@@ -116,15 +129,15 @@ class AppointmentStatus(StrEnum):
 class Appointment(_Record):
     id: str
     care_unit_id: str
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     status: AppointmentStatus
     patient_id: str | None
     resource_id: str
     healthcare_service_id: str | None
     comment: str | None = None
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
 
 
 class AppointmentQuery(_Record):
@@ -138,8 +151,8 @@ class AppointmentQuery(_Record):
 class NewAppointment(_Record):
     """A booking the connector writes once the service has validated the slot."""
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
     patient_id: str
     resource_id: str
     healthcare_service_id: str
@@ -149,8 +162,8 @@ class NewAppointment(_Record):
 class AppointmentChange(_Record):
     """A reschedule or edit; unset fields are left as they are."""
 
-    start: AwareDatetime | None = None
-    end: AwareDatetime | None = None
+    start: Instant | None = None
+    end: Instant | None = None
     resource_id: str | None = None
     comment: str | None = None
 
@@ -162,7 +175,7 @@ class MedicalNote(_Record):
     title: str | None
     content: dict[str, Any]
     created_by_id: str | None
-    created_at: AwareDatetime | None
+    created_at: Instant | None
     signed: bool
 
 
@@ -181,7 +194,7 @@ class Document(_Record):
     format: str | None = Field(description="MIME type, e.g. application/pdf.")
     size: int | None
     created_by_id: str | None
-    created_at: AwareDatetime | None
+    created_at: Instant | None
 
 
 class NewDocument(_Record):
