@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -17,18 +20,25 @@ from medley import __version__
 from medley.api.cache_control import NoStoreMiddleware
 from medley.api.middleware import RequestContextMiddleware
 from medley.api.problem import install_problem_handlers
-from medley.api.routes import appointments, care_units, patients, records, timeslots
+from medley.api.routes import appointments, care_units, events, patients, records, timeslots, webhooks
 from medley.api.runtime import Runtime
+from medley.api.store_outage import install_store_outage_handlers, readiness
 from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
 from medley.connectors.redis_client import aclose_redis_clients
 from medley.console import install_console
+from medley.events.delivery import DeliveryWorker
 from medley.observability import configure_logging
+from medley.services.availability import AvailabilityReader
 from medley.services.connector_pool import ConnectorPool
 from medley.store.applications import Authenticator, ensure_sandbox_application
 from medley.store.audit import AuditWriter
+from medley.store.audit_ids import audit_id_key
 from medley.store.database import Store
+from medley.store.holds import HoldStore
 from medley.store.idempotency import IdempotencyStore
 from medley.store.locks import booking_lock
+from medley.sync.reader import MirrorReader
+from medley.sync.supervisor import SyncSupervisor
 
 logger = logging.getLogger("medley")
 
@@ -100,8 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await ensure_sandbox_application(store, settings)
             # An emulator crash reaches the connector as an upstream 500, exactly as it would over the network.
             transport = httpx.ASGITransport(app=sandbox.app, raise_app_exceptions=False)
-        connectors = ConnectorPool(settings, store, transport)
-        audit = AuditWriter(store)
+        mirror = MirrorReader(store, settings)
+        connectors = ConnectorPool(settings, store, transport, mirror=mirror)
+        audit = AuditWriter(store, id_key=audit_id_key(settings.master_key.get_secret_value()))
         audit.start()
         app.state.runtime = Runtime(
             settings=settings,
@@ -109,12 +120,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             authenticator=Authenticator(store, settings),
             connectors=connectors,
             lock=partial(booking_lock, store),
-            idempotency=IdempotencyStore(store, master_key=settings.master_key.get_secret_value()),
+            idempotency=IdempotencyStore(
+                store,
+                master_key=settings.master_key.get_secret_value(),
+                lease=timedelta(seconds=settings.idempotency_lease_seconds),
+            ),
             audit=audit,
+            holds=HoldStore(store, horizon=timedelta(seconds=settings.write_hold_seconds)),
+            availability=AvailabilityReader(connectors, mirror),
+        )
+        app.state.mirror = mirror
+        # The scheduling mirror's sync runs in this process too (and in any `medley worker`), under leases.
+        syncing = (
+            asyncio.create_task(SyncSupervisor(store, settings, connectors).run(), name="medley-sync")
+            if settings.sync_enabled
+            else None
+        )
+        # Webhook deliveries run in this process too (and in any `medley worker`): they share the outbox.
+        deliveries = (
+            asyncio.create_task(DeliveryWorker(store, settings).run(), name="medley-webhook-delivery")
+            if settings.webhook_deliver_in_serve
+            else None
         )
         try:
             yield
         finally:
+            if syncing is not None:
+                syncing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await syncing
+            if deliveries is not None:
+                deliveries.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await deliveries
             await audit.aclose()
             await connectors.aclose()
             await aclose_redis_clients()
@@ -132,17 +170,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     install_problem_handlers(app)
+    install_store_outage_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.request_max_bytes)
     # Outermost, so that even the early 413 above is marked: nothing patient-related is ever cached.
     app.add_middleware(NoStoreMiddleware)
-    for module in (care_units, timeslots, patients, appointments, records):
+    for module in (care_units, timeslots, patients, appointments, records, events, webhooks):
         app.include_router(module.router)
     install_console(app, settings)
     _finish_openapi(app)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
+        """Liveness only: the process answers. Readiness (the store reachable) is ``GET /ready``."""
         return {"status": "ok", "version": __version__}
+
+    app.add_api_route("/ready", readiness, methods=["GET"], include_in_schema=False)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:

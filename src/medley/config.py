@@ -6,10 +6,11 @@ and the built-in sandbox practice. Production turns the sandbox off and sets a r
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SANDBOX_API_KEY = "MS0xMjM0NTY3ODkwLXNhbmRib3gta2V5-au1"
@@ -63,8 +64,73 @@ class Settings(BaseSettings):
         default=10.0, description="How long upstream availability answers are reused for reads (0 = never)."
     )
     idempotency_ttl_hours: int = 24
+
+    # The scheduling mirror and its sync (docs/operations.md, "The scheduling mirror").
+    sync_enabled: bool = Field(default=True, description="Run the sync in this process (serve and worker).")
+    sync_interval_seconds: float = Field(default=10.0, description="Between two incremental syncs of a connection.")
+    sync_reference_seconds: float = Field(default=300.0, description="Between two reads of reference data.")
+    sync_reconcile_seconds: float = Field(default=1800.0, description="Between two full reconciles.")
+    sync_lease_seconds: float = Field(default=30.0, description="How long a syncer holds a connection unrenewed.")
+    mirror_max_staleness_seconds: float = Field(
+        default=60.0, description="How old the mirror may be before reads go to the EHR live."
+    )
+    idempotency_lease_seconds: float = Field(
+        default=30.0,
+        description="An in-progress Idempotency-Key's lease, renewed while its request runs; a retry takes over "
+        "a key whose lease lapsed (its server died). About the upstream deadline (2 x upstream timeout).",
+    )
+    write_hold_seconds: float = Field(
+        default=120.0,
+        description="How long an unconfirmed booking or move holds its time before one last look at the EHR "
+        "may release it (DESIGN.md §3).",
+    )
     auth_cache_seconds: float = 60.0
     auth_failures_per_minute: int = 20
+    auth_address_failures_per_minute: int = Field(
+        default=60, description="Failed authentications per source address and minute, whatever the client id."
+    )
+    auth_max_concurrent_hashes: int = Field(
+        default=2,
+        description="Slow secret verifications (Argon2: a core and 64 MiB each) at once; as many more may wait, "
+        "beyond that 503 at once.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks (CIDR) of the proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: none, the peer address is the client's.",
+    )
+
+    # Events and webhooks (docs/events-and-webhooks.md).
+    event_retention_days: int = Field(default=30, description="How long the event log keeps an event.")
+    webhook_timeout_seconds: float = Field(default=10.0, description="Per delivery attempt.")
+    webhook_lease_seconds: float = Field(
+        default=60.0, description="A claimed delivery's lease; kept above the attempt timeout."
+    )
+    webhook_retry_scale: float = Field(
+        default=1.0, description="Multiplies the retry schedule (tests compress it, e.g. 0.001)."
+    )
+    webhook_secret_overlap_hours: float = Field(
+        default=24.0, description="After a rotation, how long the old secret's signature is still sent."
+    )
+    webhook_poll_seconds: float = Field(default=0.25, description="How often an idle worker looks for work.")
+    webhook_concurrency: int = Field(default=32, description="Deliveries one worker sends at once.")
+    webhook_deliver_in_serve: bool = Field(
+        default=True, description="`medley serve` delivers webhooks too; false leaves it to `medley worker`."
+    )
+    webhook_allow_private_urls: bool = Field(
+        default=False, description="Allow http and private, loopback, link-local addresses (SSRF rules off)."
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in _items(value):
+            ipaddress.ip_network(item, strict=False)  # a ValueError names the bad entry at start
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _items(self.trusted_proxies)
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -73,6 +139,10 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_sandbox_database_url(self) -> str:
         return self.sandbox_database_url or f"sqlite+aiosqlite:///{self.data_dir / 'sandbox-cliniko.db'}"
+
+
+def _items(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def load_settings() -> Settings:

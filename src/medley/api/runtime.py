@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from medley.config import Settings
+from medley.services.availability import AvailabilityReader
 from medley.services.connector_pool import ConnectorPool
 from medley.services.locking import LockFactory
 from medley.store.applications import Authenticator
 from medley.store.audit import AuditWriter
 from medley.store.database import Store
+from medley.store.holds import HoldStore
 from medley.store.idempotency import IdempotencyStore
 
 
@@ -22,3 +24,5 @@ class Runtime:
     lock: LockFactory
     idempotency: IdempotencyStore
     audit: AuditWriter
+    holds: HoldStore
+    availability: AvailabilityReader | None = None

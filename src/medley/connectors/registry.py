@@ -28,6 +28,7 @@ from medley.connectors.base import Capabilities, Connector
 from medley.connectors.cliniko.client import DEFAULT_USER_AGENT, ClinikoClient
 from medley.connectors.cliniko.connector import CODE as CLINIKO
 from medley.connectors.cliniko.connector import ClinikoConnector, cliniko_capabilities
+from medley.connectors.sync_source import MirrorLink
 from medley.domain.errors import DetailCode, MedleyError
 
 _KNOWN = (CLINIKO,)
@@ -49,6 +50,7 @@ def build_connector(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
     base_url: str | None = None,
+    mirror: MirrorLink | None = None,
 ) -> Connector:
     """A live connector for one account; the caller owns it and must ``aclose()`` it."""
     _require_known(emr)
@@ -68,7 +70,7 @@ def build_connector(
     )
     where = client.base_url if transport is None else settings.sandbox_database_url
     namespace = cache_namespace(api_key, where) if settings.redis_url and where else None
-    return ClinikoConnector(client, settings=settings, cache_namespace=namespace)
+    return ClinikoConnector(client, settings=settings, cache_namespace=namespace, mirror=mirror)
 
 
 def cache_namespace(api_key: str, where: str) -> str:

@@ -58,8 +58,8 @@ class AppointmentState:
 def appointment_change(before: AppointmentState | None, after: AppointmentState) -> EventType | None:
     """The one event type a change from ``before`` to ``after`` is, or ``None`` when nothing that an
     event reports changed (e.g. the same version seen again)."""
-    if before is not None and before.version == after.version and before == after:
-        return None
+    if before is not None and before.version == after.version:
+        return None  # the same version of the record, seen again (our write, then the sync)
     if before is None:
         # First sight of a record: a cancelled one was created and cancelled between two looks.
         return EventType.appointment_cancelled if after.status == "cancelled" else EventType.appointment_created

@@ -18,9 +18,18 @@ from medley.config import Settings
 from medley.connectors.base import Connector
 from medley.connectors.registry import build_connector
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
-from medley.store.connections import Connection, decrypt_credentials, get_connection
+from medley.store.connections import (
+    Connection,
+    decrypt_credentials,
+    ensure_worker_credentials,
+    get_connection,
+    open_worker_credentials,
+)
 from medley.store.crypto import DecryptionError
 from medley.store.database import Store
+from medley.sync.link import ConnectionMirror
+from medley.sync.mirror import MirrorIdentity
+from medley.sync.reader import MirrorReader
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +55,12 @@ class ConnectorPool:
         store: Store,
         sandbox_transport: httpx.AsyncBaseTransport | None,
         max_size: int = 256,
+        mirror: MirrorReader | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
         self._sandbox_transport = sandbox_transport
+        self._mirror = mirror
         self._max_size = max_size
         self._connectors: OrderedDict[_Key, Connector] = OrderedDict()
         self._connections: OrderedDict[tuple[str, str], tuple[Connection | None, float]] = OrderedDict()
@@ -69,6 +80,35 @@ class ConnectorPool:
             self._connections.popitem(last=False)
         return connection
 
+    async def connection_of(self, application_id: str, emr: str) -> Connection | None:
+        """The application's connection to ``emr`` (remembered for a few seconds)."""
+        return await self._connection(application_id, emr)
+
+    def mirrorable(self, connection: Connection) -> bool:
+        """Whether this process may keep (and read) a mirror of the connection. A sandbox practice lives in each
+        process's own emulator unless its database is shared: then only a one-machine SQLite store is safe."""
+        if self._mirror is None:
+            return False
+        if connection.kind != "sandbox":
+            return True
+        return self._sandbox_transport is not None and (
+            self._settings.sandbox_database_url is not None or self._store.is_sqlite
+        )
+
+    def build_for_worker(self, connection: Connection) -> Connector | None:
+        """A connector for the background sync, opened with the master key alone; ``None`` when the connection
+        has no copy for workers yet (it gets one on its first use by a client) or cannot be synced here."""
+        if not self.mirrorable(connection):
+            return None
+        try:
+            credentials = open_worker_credentials(connection, master_key=self._settings.master_key.get_secret_value())
+        except DecryptionError:
+            self._unreadable(connection)
+            return None
+        if credentials is None:
+            return None
+        return self._connect(connection, credentials)
+
     async def connector_for(self, application_id: str, client_secret: str, emr: str) -> Connector:
         connection = await self._connection(application_id, emr)
         if connection is None:
@@ -83,11 +123,20 @@ class ConnectorPool:
                 return cached
             connector = self._build(connection, client_secret)
             self._connectors[key] = connector
+            backfill = connection.worker_credentials is None
             evicted = (
                 self._connectors.popitem(last=False)[1] if len(self._connectors) > self._max_size else None
             )
         if evicted is not None:
             await evicted.aclose()
+        if backfill:
+            credentials = decrypt_credentials(
+                connection, master_key=self._settings.master_key.get_secret_value(), client_secret=client_secret
+            )
+            await ensure_worker_credentials(
+                self._store, connection, credentials, master_key=self._settings.master_key.get_secret_value()
+            )
+            self._connections.pop((application_id, emr), None)
         return connector
 
     def _fingerprint(self, connection: Connection, client_secret: str) -> str:
@@ -102,6 +151,13 @@ class ConnectorPool:
             )
         except DecryptionError:
             raise self._unreadable(connection) from None
+        return self._connect(connection, credentials)
+
+    def _connect(self, connection: Connection, credentials: dict[str, str]) -> Connector:
+        mirror = None
+        if self._mirror is not None and self.mirrorable(connection):
+            identity = MirrorIdentity(connection.id, connection.application_id, connection.emr)
+            mirror = ConnectionMirror(self._store, self._mirror, identity)
         if connection.kind == "sandbox":
             if self._sandbox_transport is None:
                 raise MedleyError.not_found(
@@ -113,9 +169,10 @@ class ConnectorPool:
                 settings=self._settings,
                 transport=self._sandbox_transport,
                 base_url=SANDBOX_BASE_URL,
+                mirror=mirror,
             )
         return build_connector(
-            connection.emr, credentials, settings=self._settings, base_url=connection.base_url
+            connection.emr, credentials, settings=self._settings, base_url=connection.base_url, mirror=mirror
         )
 
     def _unreadable(self, connection: Connection) -> MedleyError:

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from medley.domain.errors import ErrorCode, MedleyError
-from medley.store.crypto import seal, unseal, verify_secret
+from medley.store.crypto import seal, seal_for_workers, unseal, unseal_for_workers, verify_secret
 from medley.store.database import Store
 from medley.store.tables import ApplicationRow, ConnectionRow
 
@@ -42,6 +42,7 @@ class Connection:
     base_url: str | None
     created_at: datetime
     encrypted_credentials: bytes = field(repr=False)
+    worker_credentials: bytes | None = field(default=None, repr=False)
 
 
 def _to_connection(row: ConnectionRow) -> Connection:
@@ -54,6 +55,7 @@ def _to_connection(row: ConnectionRow) -> Connection:
         base_url=row.base_url,
         created_at=row.created_at,
         encrypted_credentials=row.encrypted_credentials,
+        worker_credentials=row.worker_credentials,
     )
 
 
@@ -133,12 +135,14 @@ async def write_connection(
         master_key=master_key, client_secret=client_secret,
         purpose=CREDENTIALS_PURPOSE, context=_context(app_id, emr),
     )
+    for_workers = _seal_for_workers(credentials, app_id, emr, master_key)
     # Delete-then-insert in one transaction; a concurrent writer for the same (app, EHR) makes the
     # insert fail on the unique constraint, and we simply try again over its row.
     for attempt in range(3):
         row = ConnectionRow(
             id=uuid.uuid4().hex, application_id=app_id, emr=emr, kind=kind, label=label,
             encrypted_credentials=sealed, base_url=base_url, created_at=datetime.now(UTC),
+            worker_credentials=for_workers,
         )
         try:
             async with store.sessions() as session, session.begin():
@@ -176,6 +180,51 @@ def decrypt_credentials(connection: Connection, *, master_key: str, client_secre
         connection.encrypted_credentials,
         master_key=master_key, client_secret=client_secret,
         purpose=CREDENTIALS_PURPOSE, context=_context(connection.application_id, connection.emr),
+    )
+    credentials = json.loads(plaintext)
+    if not isinstance(credentials, dict):
+        raise TypeError("sealed credentials are not a mapping")
+    return {str(key): str(value) for key, value in credentials.items()}
+
+
+def _seal_for_workers(credentials: dict[str, str], app_id: str, emr: str, master_key: str) -> bytes:
+    plaintext = json.dumps(credentials, separators=(",", ":")).encode()
+    return seal_for_workers(plaintext, master_key=master_key, purpose=CREDENTIALS_PURPOSE, context=(app_id, emr))
+
+
+async def ensure_worker_credentials(
+    store: Store, connection: Connection, credentials: dict[str, str], *, master_key: str
+) -> None:
+    """Give a connection written before the sync existed its copy for workers (done on its first use by a
+    client, the only moment its credentials are open)."""
+    if connection.worker_credentials is not None:
+        return
+    sealed = _seal_for_workers(credentials, connection.application_id, connection.emr, master_key)
+    async with store.sessions() as session, session.begin():
+        await session.execute(
+            update(ConnectionRow)
+            .where(ConnectionRow.id == connection.id, ConnectionRow.worker_credentials.is_(None))
+            .values(worker_credentials=sealed)
+        )
+
+
+async def list_all_connections(store: Store) -> list[Connection]:
+    """Every application's connections: for the background sync only, which serves no client."""
+    async with store.sessions() as session:
+        rows = await session.scalars(select(ConnectionRow).order_by(ConnectionRow.created_at))
+        return [_to_connection(row) for row in rows]
+
+
+def open_worker_credentials(connection: Connection, *, master_key: str) -> dict[str, str] | None:
+    """The credentials as a worker opens them; ``None`` until the connection has a copy for workers.
+    Raises ``crypto.DecryptionError`` under another master key."""
+    if connection.worker_credentials is None:
+        return None
+    plaintext = unseal_for_workers(
+        connection.worker_credentials,
+        master_key=master_key,
+        purpose=CREDENTIALS_PURPOSE,
+        context=_context(connection.application_id, connection.emr),
     )
     credentials = json.loads(plaintext)
     if not isinstance(credentials, dict):

@@ -127,3 +127,21 @@ def keyed_digest(data: bytes, *, master_key: str, client_secret: str, purpose: s
     holding only the database can test a guess of the input."""
     key = _record_key(_application_key(master_key, client_secret), None, purpose)
     return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+# Data that a background worker must open with no client present (the sync's EHR credentials) is sealed
+# under the master key alone: the application-key derivation with an empty secret and its own purpose.
+_NO_CLIENT = ""
+
+
+def seal_for_workers(plaintext: bytes, *, master_key: str, purpose: str, context: Sequence[str]) -> bytes:
+    """Like ``seal``, but openable with the master key only (by ``medley worker``, never by a client)."""
+    return seal(
+        plaintext, master_key=master_key, client_secret=_NO_CLIENT, purpose=f"worker/{purpose}", context=context
+    )
+
+
+def unseal_for_workers(envelope: bytes, *, master_key: str, purpose: str, context: Sequence[str]) -> bytes:
+    return unseal(
+        envelope, master_key=master_key, client_secret=_NO_CLIENT, purpose=f"worker/{purpose}", context=context
+    )

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Dialect,
     ForeignKey,
@@ -94,6 +95,9 @@ class ConnectionRow(Base):
     encrypted_credentials: Mapped[bytes] = mapped_column(LargeBinary)
     base_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime]
+    # The same credentials sealed under the master key alone, for the background sync, which runs with
+    # no client present (docs/operations.md, "The scheduling mirror"). NULL until first written.
+    worker_credentials: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class IdempotencyRow(Base):
@@ -112,6 +116,8 @@ class IdempotencyRow(Base):
     encrypted_response: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    # While in progress: the owner's lease, renewed as it runs; once it lapses, a retry takes the key over.
+    lease_until: Mapped[datetime | None]
 
 
 class AuditEventRow(Base):
@@ -143,3 +149,208 @@ class LockRow(Base):
     expires_at: Mapped[datetime]
     next_holder: Mapped[str | None] = mapped_column(String(32))
     next_until: Mapped[datetime | None]
+
+
+class WriteHoldRow(Base):
+    """Time held by an EHR write whose outcome is not known yet (DESIGN.md §3): until the write is found, or
+    its horizon passed with the EHR checked once more, the practitioner's overlapping time counts as taken.
+    Ids and times only. ``moved_from_*``: a reschedule's previous time, to put it back if the move lost."""
+
+    __tablename__ = "medley_write_holds"
+    __table_args__ = (Index(None, "resource_id", "starts_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resource_id: Mapped[str] = mapped_column(String(100))
+    care_unit_id: Mapped[str] = mapped_column(String(100))
+    patient_id: Mapped[str | None] = mapped_column(String(100))
+    service_id: Mapped[str | None] = mapped_column(String(100))
+    appointment_id: Mapped[str | None] = mapped_column(String(100))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    moved_from_resource_id: Mapped[str | None] = mapped_column(String(100))
+    moved_from_starts_at: Mapped[datetime | None]
+    moved_from_ends_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    horizon_at: Mapped[datetime]
+
+
+class EventRow(Base):
+    """One change to one record of one connection (DESIGN.md §6): ids, times and statuses only.
+
+    ``seq`` orders the log; ``commit_order`` is the writing transaction's id on PostgreSQL (0 on SQLite),
+    so readers can serve only what no running transaction can still add before (see events/log.py).
+    The unique key on the record and its version makes one change one event, however often it is seen.
+    """
+
+    __tablename__ = "medley_events"
+    __table_args__ = (
+        UniqueConstraint("connection_id", "record_type", "record_id", "version"),
+        Index(None, "application_id", "commit_order", "seq"),
+        Index(None, "created_at"),
+    )
+
+    seq: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(40), unique=True)
+    commit_order: Mapped[int] = mapped_column(BigInteger)
+    application_id: Mapped[str] = mapped_column(ForeignKey("medley_applications.id", ondelete="CASCADE"))
+    connection_id: Mapped[str] = mapped_column(String(32))
+    emr: Mapped[str] = mapped_column(String(32))
+    care_unit_id: Mapped[str | None] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(40))
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(128))
+    version: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class WebhookSubscriptionRow(Base):
+    """Where an application wants its events POSTed. Secrets are sealed under the master key alone: the
+    delivery worker signs without any client secret."""
+
+    __tablename__ = "medley_webhook_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("medley_applications.id", ondelete="CASCADE"), index=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(500))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    disabled_reason: Mapped[str | None] = mapped_column(String(64))
+    sealed_secret: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_previous_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_secret_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookDeliveryRow(Base):
+    """The outbox: one event owed to one subscription, claimed by a worker under a lease."""
+
+    __tablename__ = "medley_webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_seq"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "subscription_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("medley_webhook_subscriptions.id", ondelete="CASCADE")
+    )
+    event_seq: Mapped[int] = mapped_column(ForeignKey("medley_events.seq", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    lease_token: Mapped[str | None] = mapped_column(String(32))
+    last_attempt_at: Mapped[datetime | None]
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+# ---- the scheduling mirror (src/medley/sync/): ids, times and statuses only, never patient details ----
+
+
+class MirrorConnectionRow(Base):
+    """One EHR connection's mirror: its state, watermarks, the sync's lease and its last error."""
+
+    __tablename__ = "medley_mirror_connections"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("medley_connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    application_id: Mapped[str] = mapped_column(String(32), index=True)
+    emr: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))  # cold, warming, live
+    # The connector's snapshot of the practice's reference data (clinics, practitioners, services).
+    reference: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    limits: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    bookings_watermark: Mapped[datetime | None]
+    blocks_watermark: Mapped[datetime | None]
+    hours_watermark: Mapped[datetime | None]
+    reference_synced_at: Mapped[datetime | None]
+    reconciled_at: Mapped[datetime | None]
+    synced_at: Mapped[datetime | None]  # the last successful sync of any kind: the data's age
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_error_at: Mapped[datetime | None]
+    lease_holder: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None]
+
+
+class MirrorOfferingRow(Base):
+    """A (care unit, resource, service) that online booking serves, with what slot arithmetic needs."""
+
+    __tablename__ = "medley_mirror_offerings"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("medley_mirror_connections.connection_id", ondelete="CASCADE"), primary_key=True
+    )
+    care_unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    time_zone: Mapped[str] = mapped_column(String(64))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    lead_minutes: Mapped[int] = mapped_column(Integer)
+
+
+class MirrorWorkingHoursRow(Base):
+    """Weekly wall-clock working hours of a resource at a care unit (one row per period)."""
+
+    __tablename__ = "medley_mirror_working_hours"
+    __table_args__ = (Index(None, "connection_id", "resource_id", "care_unit_id"),)
+
+    id: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("medley_mirror_connections.connection_id", ondelete="CASCADE")
+    )
+    source_id: Mapped[str] = mapped_column(String(64))  # the EHR record the period came from
+    care_unit_id: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str] = mapped_column(String(64))
+    weekday: Mapped[int] = mapped_column(Integer)  # Python's: 0 = Monday
+    starts: Mapped[str] = mapped_column(String(5))  # "HH:MM" wall clock
+    ends: Mapped[str] = mapped_column(String(5))  # "HH:MM"; "00:00" is the end of the day
+
+
+class MirrorOpeningRow(Base):
+    """Extra availability: a one-off block of working time of a resource at a care unit."""
+
+    __tablename__ = "medley_mirror_openings"
+    __table_args__ = (Index(None, "connection_id", "resource_id", "starts_at"),)
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("medley_mirror_connections.connection_id", ondelete="CASCADE"), primary_key=True
+    )
+    opening_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    care_unit_id: Mapped[str | None] = mapped_column(String(64))
+    resource_id: Mapped[str] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    active: Mapped[bool]
+    updated_at: Mapped[datetime | None]
+
+
+class MirrorBookingRow(Base):
+    """A busy interval: an appointment or time off (``kind``), with its status and the EHR's version."""
+
+    __tablename__ = "medley_mirror_bookings"
+    __table_args__ = (Index(None, "connection_id", "resource_id", "starts_at"),)
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("medley_mirror_connections.connection_id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)  # appointment, group_appointment, time_off
+    booking_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    care_unit_id: Mapped[str | None] = mapped_column(String(64))
+    resource_id: Mapped[str] = mapped_column(String(64))
+    service_id: Mapped[str | None] = mapped_column(String(64))
+    patient_id: Mapped[str | None] = mapped_column(String(64))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(24))  # booked, cancelled, did_not_arrive, archived
+    busy: Mapped[bool]
+    updated_at: Mapped[datetime | None]

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
+from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
+from medley.api.freshness import DATA_AGE_HEADER, DATA_SOURCE_HEADER, set_freshness
 from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.api.moments import Moment
 from medley.api.problem import problem_responses
@@ -15,6 +16,7 @@ from medley.api.route_class import GatewayRoute
 from medley.api.text_input import refuse_nul_characters
 from medley.domain.errors import DetailCode
 from medley.domain.models import Timeslot
+from medley.services.availability import AvailabilityReader
 from medley.services.time_windows import resolve_window
 
 router = APIRouter(
@@ -35,7 +37,17 @@ NEXT_AVAILABLE_HEADER = "X-Next-Available-Start"
             "description": "Free timeslots, sorted by start. When the list is empty, the "
             f"`{NEXT_AVAILABLE_HEADER}` header gives the start of the next free slot after the window "
             "(absent when nothing is free in the next 13 weeks).",
-            "headers": {NEXT_AVAILABLE_HEADER: {"schema": {"type": "string", "format": "date-time"}}},
+            "headers": {
+                NEXT_AVAILABLE_HEADER: {"schema": {"type": "string", "format": "date-time"}},
+                DATA_SOURCE_HEADER: {
+                    "description": "`mirror` (Medley's synced copy of the EHR's schedule) or `live` (asked now).",
+                    "schema": {"type": "string", "enum": ["mirror", "live"]},
+                },
+                DATA_AGE_HEADER: {
+                    "description": "Seconds since the data was read from the EHR (0 when live).",
+                    "schema": {"type": "integer"},
+                },
+            },
         },
     },
     summary="List free timeslots",
@@ -43,6 +55,8 @@ NEXT_AVAILABLE_HEADER = "X-Next-Available-Start"
 async def list_timeslots(
     response: Response,
     runtime: RuntimeDep,
+    caller: CallerDep,
+    emr: EmrPath,
     connector: ConnectorDep,
     care_unit_id: CareUnitId,
     start: Annotated[
@@ -83,9 +97,15 @@ async def list_timeslots(
         default_days=settings.timeslot_default_days,
         max_days=settings.timeslot_max_days,
     )
-    slots = await connector.list_timeslots(care_unit_id, window.start, window.end, resources, services)
+    reader = runtime.availability or AvailabilityReader(runtime.connectors, None)
+    slots, freshness = await reader.timeslots(
+        caller.application.id, emr, connector, care_unit_id, window.start, window.end, resources, services
+    )
     if not slots:
-        upcoming = await connector.next_available(care_unit_id, window.end, resources, services)
+        upcoming, freshness = await reader.next_available(
+            caller.application.id, emr, connector, care_unit_id, window.end, resources, services
+        )
         if upcoming is not None:
             response.headers[NEXT_AVAILABLE_HEADER] = upcoming.start.isoformat()
+    set_freshness(response, freshness)
     return slots

@@ -39,7 +39,9 @@ from medley.connectors.cliniko.errors import ClinikoNotFound, Reply, UnknownOutc
 from medley.connectors.cliniko.fanout import gather_all
 from medley.connectors.cliniko.reference import ReferenceCache, SharedPractice
 from medley.connectors.cliniko.slot_cache import RedisSlotCache, SlotCache, SlotMemory
+from medley.connectors.cliniko.sync_reads import ClinikoSyncReader, booking_from_cliniko
 from medley.connectors.cliniko.timeslots import find_next, find_timeslots
+from medley.connectors.sync_source import MirrorLink
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.domain.models import (
     Appointment,
@@ -130,6 +132,7 @@ class ClinikoConnector:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         reconcile_delays: Sequence[float] = (0.0, 1.0, 2.0),
         cache_namespace: str | None = None,
+        mirror: MirrorLink | None = None,
     ) -> None:
         """``cache_namespace`` (``registry.cache_namespace``) with ``Settings.redis_url``: the slot and
         reference caches live in Redis under it, shared by every replica; else in this process."""
@@ -144,7 +147,13 @@ class ClinikoConnector:
                 settings.redis_url, cache_namespace, settings.timeslot_cache_seconds, fallback=local_slots
             )
             shared = SharedPractice(settings.redis_url, cache_namespace)
-        self._reference = ReferenceCache(client, settings.reference_cache_seconds, shared=shared)
+        self._mirror = mirror
+        self._reference = ReferenceCache(
+            client,
+            settings.reference_cache_seconds,
+            shared=shared,
+            source=mirror.reference_document if mirror is not None else None,
+        )
         self._reconcile_delays = tuple(reconcile_delays)
 
     @property
@@ -157,6 +166,30 @@ class ClinikoConnector:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    # ---- the scheduling mirror -----------------------------------------------------------------
+
+    def sync_source(self) -> ClinikoSyncReader:
+        """What the mirror's sync reads, through this connector's client and budget."""
+        return ClinikoSyncReader(self._client)
+
+    async def bookable_pairs(
+        self, care_unit_id: str, resource_ids: Sequence[str] | None, service_ids: Sequence[str] | None
+    ) -> list[tuple[str, str]]:
+        """The (resource, service) pairs a timeslot read covers, after the same checks as a live read."""
+        return (await self._reference.get()).pairs(care_unit_id, resource_ids, service_ids)
+
+    async def _observe(self, record: JsonObject | None) -> None:
+        """Our own confirmed write goes to the mirror at once, so the next read of any replica shows it."""
+        if self._mirror is None or record is None:
+            return
+        booking = booking_from_cliniko(record)
+        if booking is not None:
+            await self._mirror.bookings_written([booking])
+
+    async def _observe_removed(self, appointment_id: str) -> None:
+        if self._mirror is not None:
+            await self._mirror.booking_removed("appointment", appointment_id)
 
     # ---- reference data ------------------------------------------------------------------------
 
@@ -410,6 +443,9 @@ class ClinikoConnector:
             )
         except UnknownOutcome as unknown:
             record = await self._look_again(lambda: self._find_created_appointment(care_unit_id, booking), unknown)
+        except MedleyError as refused:
+            raise _patient_refusal(refused) from None
+        await self._observe(record)
         return mapping.appointment_from_cliniko(record, care_unit_id, tz, self._now())
 
     async def _find_created_appointment(self, care_unit_id: str, booking: NewAppointment) -> JsonObject | None:
@@ -462,6 +498,7 @@ class ClinikoConnector:
                 record = await self._look_again(applied, unknown)
         if record is None:
             record = await self._appointment_record(care_unit_id, appointment_id)
+        await self._observe(record)
         return mapping.appointment_from_cliniko(record, care_unit_id, tz, self._now())
 
     @_clears_slot_cache
@@ -488,6 +525,7 @@ class ClinikoConnector:
                 ):
                     raise
             record = await self._appointment_record(care_unit_id, appointment_id)
+        await self._observe(record)
         return mapping.appointment_from_cliniko(record, care_unit_id, tz, self._now())
 
     async def _cancelled_record(self, care_unit_id: str, appointment_id: str) -> JsonObject | None:
@@ -506,7 +544,7 @@ class ClinikoConnector:
         try:
             await self._client.delete(path)
         except ClinikoNotFound:
-            return
+            pass
         except UnknownOutcome as unknown:
 
             async def archived() -> bool | None:
@@ -517,6 +555,7 @@ class ClinikoConnector:
                 return True if mapping.text(seen.get("archived_at")) else None
 
             await self._look_again(archived, unknown)
+        await self._observe_removed(appointment_id)
 
     async def _appointment_record(self, care_unit_id: str, appointment_id: str) -> JsonObject:
         """The appointment, cancelled ones included; another business's appointment is not found."""
@@ -758,6 +797,17 @@ def _change_applied(record: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
     if "practitioner_id" in body and mapping.linked_id(record, "practitioner") != body["practitioner_id"]:
         return False
     return "notes" not in body or (mapping.text(record.get("notes")) or "") == (mapping.text(body["notes"]) or "")
+
+
+def _patient_refusal(refused: MedleyError) -> MedleyError:
+    """Cliniko's 422 "patient: must exist" on a booking is an unknown patient: the booking path does not
+    read the patient first (one upstream call less), so the create's own check tells."""
+    if refused.code != ErrorCode.BAD_REQUEST or not refused.errors:
+        return refused
+    message = (refused.errors[0].emr_error or {}).get("message")
+    if isinstance(message, Mapping) and "patient" in message:
+        return MedleyError.not_found("No patient with this id.", DetailCode.INVALID_PATIENT_ID)
+    return refused
 
 
 def _note_refusal(refused: MedleyError) -> MedleyError:

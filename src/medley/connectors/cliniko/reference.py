@@ -25,7 +25,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,11 +239,15 @@ class ReferenceCache:
         *,
         clock: Callable[[], float] = time.monotonic,
         shared: SharedPractice | None = None,
+        source: Callable[[], Awaitable[dict[str, Any] | None]] | None = None,
     ) -> None:
+        """``source``: the snapshot the scheduling mirror holds (``None`` while it is cold or stale), read
+        before anything else, so reference data costs no upstream call once the mirror is live."""
         self._client = client
         self._ttl = ttl_seconds
         self._clock = clock
         self._shared = shared if ttl_seconds > 0 else None
+        self._source = source
         self._practice: Practice | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
@@ -260,6 +264,11 @@ class ReferenceCache:
             practice = self._current()
             if practice is not None:
                 return practice
+            mirrored = await self._from_mirror()
+            if mirrored is not None:
+                self._practice = mirrored
+                self._expires_at = self._clock() + self._ttl
+                return mirrored
             stored = await self._shared.read() if self._shared is not None else None
             if stored is not None:
                 practice, seconds_left = stored
@@ -271,6 +280,17 @@ class ReferenceCache:
                     await self._shared.write(practice, self._ttl)
             self._practice = practice
             return practice
+
+    async def _from_mirror(self) -> Practice | None:
+        if self._source is None:
+            return None
+        document = await self._source()
+        if document is None:
+            return None
+        try:
+            return practice_from_json(json.dumps(document))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None  # stored by another version: read Cliniko
 
     async def invalidate(self) -> None:
         """Forget the snapshot here and, when shared, in Redis (every replica reloads on its next read)."""

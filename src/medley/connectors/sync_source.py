@@ -1,0 +1,138 @@
+"""What a connector reads for the scheduling mirror (DESIGN §1 part 4), in EHR-neutral records.
+
+A connector that can feed the mirror implements ``SyncSource``; the sync (``medley.sync``) stores what
+it returns and computes free time from it. Every record holds ids, times and statuses only: never a
+patient's name, contact details or clinical content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Offering:
+    """A care unit, resource and service that online booking serves together."""
+
+    care_unit_id: str
+    resource_id: str
+    service_id: str
+    time_zone: str
+    duration_minutes: int
+    lead_minutes: int  # the service's own minimum notice
+
+
+@dataclass(frozen=True, slots=True)
+class BookingLimits:
+    """Account-wide online-booking rules."""
+
+    enabled: bool
+    min_notice: timedelta
+    horizon: timedelta
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "min_notice_seconds": self.min_notice.total_seconds(),
+            "horizon_seconds": self.horizon.total_seconds(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BookingLimits:
+        return cls(
+            enabled=bool(data.get("enabled", True)),
+            min_notice=timedelta(seconds=float(data.get("min_notice_seconds", 0))),
+            horizon=timedelta(seconds=float(data.get("horizon_seconds", 182 * 86400))),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """The practice's reference data: the connector's own snapshot (opaque JSON), what it offers, and the
+    account's booking limits."""
+
+    document: dict[str, Any]
+    offerings: list[Offering]
+    limits: BookingLimits
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyPeriod:
+    """A resource's weekly working period at a care unit, wall clock in the care unit's zone."""
+
+    source_id: str
+    care_unit_id: str
+    resource_id: str
+    weekday: int  # Python's: 0 = Monday
+    starts: str  # "HH:MM"
+    ends: str  # "HH:MM"; "00:00" ends at midnight
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """One-off extra working time of a resource at a care unit."""
+
+    opening_id: str
+    care_unit_id: str | None
+    resource_id: str
+    starts_at: datetime
+    ends_at: datetime
+    active: bool
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """Busy time: an appointment (``kind`` appointment or group_appointment) or time off (time_off)."""
+
+    kind: str
+    booking_id: str
+    care_unit_id: str | None
+    resource_id: str
+    service_id: str | None
+    patient_id: str | None
+    starts_at: datetime
+    ends_at: datetime
+    status: str  # booked, cancelled, did_not_arrive, archived
+    updated_at: datetime | None
+
+    @property
+    def busy(self) -> bool:
+        return self.status not in ("cancelled", "archived", "removed")
+
+
+class SyncSource(Protocol):
+    """The reads the sync makes, through the connector's own client, pagination and budget."""
+
+    async def read_reference(self) -> Reference: ...
+
+    async def read_working_hours(self) -> list[WeeklyPeriod]:
+        """Every weekly working period of the account (small: a few rows per resource)."""
+        ...
+
+    async def read_openings(self, *, changed_since: datetime | None, not_before: datetime) -> list[Opening]:
+        """Extra working time changed since the watermark (all when ``None``) that ends after ``not_before``."""
+        ...
+
+    async def read_bookings(self, *, changed_since: datetime | None, start: datetime, end: datetime) -> list[Booking]:
+        """With a watermark: every booking changed since, cancelled and archived ones included, wherever it
+        lies. Without: the bookings that hold time in [start, end) now (a full reconcile of that window)."""
+        ...
+
+
+class MirrorLink(Protocol):
+    """What a connector may ask of its connection's mirror (injected by the composition root)."""
+
+    async def reference_document(self) -> dict[str, Any] | None:
+        """The reference snapshot the sync stored, while the mirror is fresh; ``None`` otherwise."""
+        ...
+
+    async def bookings_written(self, bookings: list[Booking]) -> None:
+        """Our own writes, as the EHR confirmed them. Never raises: the write itself has succeeded."""
+        ...
+
+    async def booking_removed(self, kind: str, booking_id: str) -> None:
+        """Our own delete (Cliniko archives). Never raises."""
+        ...

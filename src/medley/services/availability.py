@@ -1,0 +1,85 @@
+"""Free time for reads: from the connection's scheduling mirror when it is live and fresh (no upstream
+call at all), else from the EHR live. Bookings never come here: they re-check live (``booking.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from medley.connectors.base import Connector
+from medley.domain.models import Timeslot
+from medley.services.connector_pool import ConnectorPool
+from medley.sync.reader import MirrorReader
+
+
+@runtime_checkable
+class _PairsSource(Protocol):
+    async def bookable_pairs(
+        self, care_unit_id: str, resource_ids: Sequence[str] | None, service_ids: Sequence[str] | None
+    ) -> list[tuple[str, str]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """Where an answer came from: the mirror (with the age of its data) or the EHR live."""
+
+    source: str  # "mirror" or "live"
+    age_seconds: float = 0.0
+
+
+LIVE = Freshness("live")
+
+
+@dataclass(frozen=True, slots=True)
+class AvailabilityReader:
+    connectors: ConnectorPool
+    mirror: MirrorReader | None
+
+    async def _mirror_of(self, application_id: str, emr: str, connector: Connector) -> str | None:
+        if self.mirror is None or not isinstance(connector, _PairsSource):
+            return None
+        connection = await self.connectors.connection_of(application_id, emr)
+        if connection is None or not self.connectors.mirrorable(connection):
+            return None
+        return connection.id
+
+    async def timeslots(
+        self,
+        application_id: str,
+        emr: str,
+        connector: Connector,
+        care_unit_id: str,
+        start: datetime,
+        end: datetime,
+        resource_ids: Sequence[str] | None,
+        service_ids: Sequence[str] | None,
+    ) -> tuple[list[Timeslot], Freshness]:
+        connection_id = await self._mirror_of(application_id, emr, connector)
+        if connection_id is not None and self.mirror is not None and isinstance(connector, _PairsSource):
+            pairs = await connector.bookable_pairs(care_unit_id, resource_ids, service_ids)
+            answer = await self.mirror.timeslots(connection_id, care_unit_id, pairs, start, end)
+            if answer is not None:
+                return answer.slots, Freshness("mirror", answer.age_seconds)
+        slots = await connector.list_timeslots(care_unit_id, start, end, resource_ids, service_ids)
+        return slots, LIVE
+
+    async def next_available(
+        self,
+        application_id: str,
+        emr: str,
+        connector: Connector,
+        care_unit_id: str,
+        after: datetime,
+        resource_ids: Sequence[str] | None,
+        service_ids: Sequence[str] | None,
+    ) -> tuple[Timeslot | None, Freshness]:
+        connection_id = await self._mirror_of(application_id, emr, connector)
+        if connection_id is not None and self.mirror is not None and isinstance(connector, _PairsSource):
+            pairs = await connector.bookable_pairs(care_unit_id, resource_ids, service_ids)
+            found = await self.mirror.next_available(connection_id, care_unit_id, pairs, after)
+            if found is not None:
+                slot, age = found
+                return slot, Freshness("mirror", age)
+        return await connector.next_available(care_unit_id, after, resource_ids, service_ids), LIVE

@@ -1,0 +1,71 @@
+"""The connector's view of its connection's mirror (``connectors.sync_source.MirrorLink``)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from medley.connectors.sync_source import Booking
+from medley.store.database import Store
+from medley.store.tables import MirrorBookingRow
+from medley.sync import mirror
+from medley.sync.mirror import MirrorIdentity
+from medley.sync.reader import MirrorReader
+
+logger = logging.getLogger("medley.sync")
+
+
+class ConnectionMirror:
+    """One connection's mirror, for its connector: reference data to read, our own writes to apply."""
+
+    def __init__(self, store: Store, reader: MirrorReader, identity: MirrorIdentity) -> None:
+        self._store = store
+        self._reader = reader
+        self.identity = identity
+
+    async def reference_document(self) -> dict[str, Any] | None:
+        try:
+            return await self._reader.reference_document(self.identity.connection_id)
+        except Exception:  # the mirror is an optimisation: on any failure, read the EHR
+            logger.warning("sync: the mirror of connection %s could not be read", self.identity.connection_id)
+            return None
+
+    async def bookings_written(self, bookings: list[Booking]) -> None:
+        try:
+            await mirror.ensure_mirror(self._store, self.identity)
+            await mirror.apply_bookings(self._store, self.identity, bookings, announce=True)
+        except Exception:  # the EHR confirmed the write; the sync will catch up
+            logger.warning("sync: our write could not be applied to the mirror of %s", self.identity.connection_id)
+
+    async def booking_removed(self, kind: str, booking_id: str) -> None:
+        try:
+            async with self._store.sessions() as session:
+                row = (
+                    await session.scalars(
+                        select(MirrorBookingRow).where(
+                            MirrorBookingRow.connection_id == self.identity.connection_id,
+                            MirrorBookingRow.kind == kind,
+                            MirrorBookingRow.booking_id == booking_id,
+                        )
+                    )
+                ).first()
+            if row is None:
+                return
+            gone = Booking(
+                kind=kind,
+                booking_id=booking_id,
+                care_unit_id=row.care_unit_id,
+                resource_id=row.resource_id,
+                service_id=row.service_id,
+                patient_id=row.patient_id,
+                starts_at=row.starts_at,
+                ends_at=row.ends_at,
+                status="archived",
+                updated_at=datetime.now(UTC),
+            )
+            await mirror.apply_bookings(self._store, self.identity, [gone], announce=True)
+        except Exception:  # as above
+            logger.warning("sync: our delete could not be applied to the mirror of %s", self.identity.connection_id)

@@ -1,0 +1,115 @@
+"""Which connections this process syncs: every connection it can, under a lease, one task each.
+
+``medley serve`` runs a supervisor in-process (the embedded default); ``medley worker`` runs one without
+serving HTTP. With several processes on one PostgreSQL store each connection is synced by exactly one of
+them at a time (``lease.py``); when a holder dies another takes over within one lease period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+
+from medley.config import Settings
+from medley.connectors.sync_source import SyncSource
+from medley.services.connector_pool import ConnectorPool
+from medley.store.connections import Connection, list_all_connections
+from medley.store.database import Store
+from medley.sync import lease, mirror
+from medley.sync.mirror import MirrorIdentity
+from medley.sync.runner import ConnectionSync
+
+logger = logging.getLogger("medley.sync")
+
+SCAN_SECONDS = 5.0
+_RETRY_CAP_SECONDS = 120.0
+
+
+class SyncSupervisor:
+    def __init__(self, store: Store, settings: Settings, connectors: ConnectorPool) -> None:
+        self._store = store
+        self._settings = settings
+        self._connectors = connectors
+        self.holder = f"{socket.gethostname()[:40]}:{secrets.token_hex(6)}"
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+
+    async def run(self) -> None:
+        """Scan for connections to sync until cancelled; then stop every connection's task."""
+        try:
+            while True:
+                try:
+                    await self._scan()
+                except Exception:  # a store outage must not end the supervisor
+                    logger.warning("sync: could not list connections; retrying", exc_info=False)
+                await asyncio.sleep(SCAN_SECONDS)
+        finally:
+            for task in self._tasks.values():
+                task.cancel()
+            for task in self._tasks.values():
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    async def _scan(self) -> None:
+        for connection_id, task in list(self._tasks.items()):
+            if task.done():
+                del self._tasks[connection_id]
+        for connection in await list_all_connections(self._store):
+            if connection.id in self._tasks:
+                continue
+            connector = self._connectors.build_for_worker(connection)
+            if connector is None:
+                continue
+            source: SyncSource | None = getattr(connector, "sync_source", lambda: None)()
+            if source is None:
+                await connector.aclose()
+                continue
+            identity = MirrorIdentity(connection.id, connection.application_id, connection.emr)
+            await mirror.ensure_mirror(self._store, identity)
+            if not await lease.claim(self._store, connection.id, self.holder, self._settings.sync_lease_seconds):
+                await connector.aclose()
+                continue
+            logger.info("sync: this process syncs connection %s", connection.id)
+            sync = ConnectionSync(self._store, self._settings, identity, source)
+            self._tasks[connection.id] = asyncio.create_task(
+                self._hold(connection, sync, connector.aclose), name=f"sync:{connection.id}"
+            )
+
+    async def _hold(self, connection: Connection, sync: ConnectionSync, close: Callable[[], Awaitable[None]]) -> None:
+        """Renew the lease and run the sync while held; stop as soon as the lease is lost."""
+        syncing = asyncio.create_task(self._loop(sync))
+        try:
+            while not syncing.done():
+                await asyncio.sleep(self._settings.sync_lease_seconds / 3)
+                if not await lease.claim(self._store, connection.id, self.holder, self._settings.sync_lease_seconds):
+                    logger.warning("sync: lost the lease on connection %s", connection.id)
+                    break
+        except Exception:  # a store outage: give the lease up, the next scan retries
+            logger.warning("sync: could not renew the lease on connection %s", connection.id)
+        finally:
+            syncing.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await syncing
+            with contextlib.suppress(Exception):
+                await lease.release(self._store, connection.id, self.holder)
+            with contextlib.suppress(Exception):
+                await close()
+
+    async def _loop(self, sync: ConnectionSync) -> None:
+        failures = 0
+        while True:
+            try:
+                ran = await sync.cycle()
+                failures = 0
+                if ran == "gone":
+                    return
+                delay = self._settings.sync_interval_seconds
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # recorded by the sync; back off and try again
+                failures += 1
+                delay = min(_RETRY_CAP_SECONDS, self._settings.sync_interval_seconds * 2 ** min(failures, 6))
+            await asyncio.sleep(delay)
