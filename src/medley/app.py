@@ -222,5 +222,8 @@ def serve(settings: Settings, host: str, port: int) -> None:
         port=port,
         access_log=False,
         log_level=settings.log_level,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from the configured proxies: uvicorn's own default trusts
+        # 127.0.0.1, which would let anything on this host pick the address the auth throttle counts.
+        proxy_headers=bool(settings.trusted_proxy_list),
+        forwarded_allow_ips=settings.trusted_proxy_list or None,
     )

@@ -73,7 +73,14 @@ def faults(relay: FaultRelay) -> Iterator[FaultRelay]:
 
 
 UPSTREAM_TIMEOUT_SECONDS = 1.0
-SHORT_FUSE_ENV = {"MEDLEY_UPSTREAM_TIMEOUT_SECONDS": str(UPSTREAM_TIMEOUT_SECONDS), "MEDLEY_UPSTREAM_MAX_RETRIES": "1"}
+# An unconfirmed booking holds its slot this long (DESIGN.md §3): short, so a retry after a write that never
+# landed is not kept waiting in these tests.
+WRITE_HOLD_SECONDS = 2.0
+SHORT_FUSE_ENV = {
+    "MEDLEY_UPSTREAM_TIMEOUT_SECONDS": str(UPSTREAM_TIMEOUT_SECONDS),
+    "MEDLEY_UPSTREAM_MAX_RETRIES": "1",
+    "MEDLEY_WRITE_HOLD_SECONDS": str(WRITE_HOLD_SECONDS),
+}
 
 
 @pytest.fixture(scope="session")

@@ -112,7 +112,7 @@ async def test_a_claim_left_by_a_dead_process_is_taken_over_after_a_while(
     store: Store, app_and_secret: tuple[Application, str]
 ) -> None:
     application, secret = app_and_secret
-    keys = IdempotencyStore(store, master_key=MASTER, stale_after=timedelta(0))
+    keys = IdempotencyStore(store, master_key=MASTER, lease=timedelta(0))
     fingerprint = _fingerprint(keys, secret)
     assert (
         await keys.begin(application.id, "k", fingerprint, DAY, client_secret=secret)

@@ -2,8 +2,9 @@
 
 Idempotency: a ``POST`` or ``PATCH`` with an ``Idempotency-Key`` header runs once; a retry with the same key
 and body gets the first answer back (marked ``Idempotent-Replayed: true``), the same key with another body
-a 422, and a retry while the first is still running a 409. Only successful answers are kept: after an
-error the key is released, so the client can retry.
+a 422, and a retry while the first is still running a 409. The claim is a lease renewed while the request
+runs: if its server dies, a retry takes the key over once the lease lapses (``idempotency_lease_seconds``).
+Only successful answers are kept: after an error the key is released, so the client can retry.
 
 Audit: every authenticated call records when, which application, which operation, which record ids and the
 outcome; never clinical content, names or query values.
@@ -111,7 +112,8 @@ async def _run_once(request: Request, handler: Handler, key: str, runtime: Runti
             DetailCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
         )
     try:
-        response = await handler(request)
+        async with runtime.idempotency.renewing(app_id, key, begun):
+            response = await handler(request)
     except BaseException:
         await runtime.idempotency.abandon(app_id, key)
         raise

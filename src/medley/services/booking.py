@@ -3,6 +3,7 @@
 Cliniko accepts overlapping appointments, so the guarantee is ours: writes for one practitioner are
 serialised by a lock that holds across replicas; inside it the slot is re-checked upstream; after the
 write the EHR's own conflict check runs, and our write is undone if a booking made outside Medley won.
+A write the EHR does not confirm keeps its time held (``write_holds``) until its outcome is known.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from medley.domain.models import (
     Timeslot,
 )
 from medley.services.locking import LockFactory
+from medley.services.write_holds import Own, held, settle
+from medley.store.holds import HoldRequest, HoldStore, WriteHold
 
 logger = logging.getLogger("medley.booking")
 
@@ -69,6 +72,7 @@ async def _matching_slots(
 async def book(
     connector: Connector,
     lock: LockFactory,
+    holds: HoldStore,
     care_unit_id: str,
     *,
     start: datetime,
@@ -81,17 +85,20 @@ async def book(
 ) -> Appointment:
     """Book the one free timeslot that matches; refuse when none or several match.
 
+    Upstream calls on the usual path (resource and service given, reference data cached): three, all live
+    and inside the lock: the slot re-check, the create and the conflicts check. Everything that can be
+    refused without the EHR (a past start, an end that does not fit the service, a practitioner who does not
+    offer it) is refused first, with a 400.
+
     With ``retry`` (the request carries an Idempotency-Key), a slot taken by exactly this booking (same
     patient, start, end, and resource and service when given) returns that appointment instead of a conflict:
     it is the effect of an earlier attempt whose outcome the caller never heard (e.g. the EHR applied the
-    write after we stopped waiting), and the retry must neither refuse it nor book it twice.
+    write after we stopped waiting), and the retry must neither refuse it nor book it twice. It is checked
+    for conflicts first, and undone if it overlaps another booking.
     """
     check_comment(comment)
-    if end <= start:
-        raise MedleyError.bad_request("'end' must be after 'start'.", DetailCode.BAD_INPUT, path="end")
-    if start < datetime.now(UTC):
-        raise _no_slot("The requested start is in the past.")
-    await connector.get_patient(care_unit_id, patient_id)
+    _check_span(start, end)
+    await _check_fits_service(connector, care_unit_id, start, end, resource_id, service_id)
     wanted = _Wanted(start, end, patient_id, resource_id, service_id)
     if resource_id and service_id:
         # Fully specified: the check inside the lock is the one that counts, so it is the only one made.
@@ -99,9 +106,7 @@ async def book(
     else:
         candidates = await _matching_slots(connector, care_unit_id, start, end, resource_id, service_id)
     if not candidates:
-        return await _taken(
-            connector, care_unit_id, wanted, retry, "No free timeslot matches this start, end, resource and service."
-        )
+        return await _taken(connector, care_unit_id, wanted, retry)
     if len(candidates) > 1:
         raise MedleyError.conflict(
             "Several free timeslots match; give resource_id and healthcare_service_id to choose one.",
@@ -109,13 +114,16 @@ async def book(
         )
     chosen = candidates[0]
     async with lock(_lock_key(chosen.resource_id)):
+        own = Own(wanted.held_by) if retry else None
+        landed = await settle(connector, holds, chosen.resource_id, (start, end), own)
+        if landed is not None:
+            logger.info("booking retry: an earlier attempt landed and stands (%s)", landed.id)
+            return landed
         # Re-check inside the lock: another request may have taken the slot since.
         if not await _matching_slots(
             connector, care_unit_id, start, end, chosen.resource_id, chosen.healthcare_service_id
         ):
-            return await _taken(
-                connector, care_unit_id, wanted, retry, "This timeslot has just been booked by someone else."
-            )
+            return await _taken(connector, care_unit_id, wanted, retry, chosen.resource_id)
         booking = NewAppointment(
             start=start,
             end=end,
@@ -124,9 +132,66 @@ async def book(
             healthcare_service_id=chosen.healthcare_service_id,
             comment=comment,
         )
-        appointment = await connector.create_appointment(care_unit_id, booking)
-        await _undo_if_conflicting(connector, appointment.id)
+        hold = HoldRequest(
+            resource_id=chosen.resource_id,
+            care_unit_id=care_unit_id,
+            start=start,
+            end=end,
+            patient_id=patient_id,
+            service_id=chosen.healthcare_service_id,
+        )
+        # The hold outlives a write the EHR does not confirm, and our conflicts check, until both are known.
+        async with held(holds, hold):
+            appointment = await connector.create_appointment(care_unit_id, booking)
+            await _undo_if_conflicting(connector, appointment.id)
     return appointment
+
+
+def _check_span(start: datetime, end: datetime) -> None:
+    if end <= start:
+        raise MedleyError.bad_request("'end' must be after 'start'.", DetailCode.INVALID_TIME_WINDOW, path="end")
+    if start < datetime.now(UTC):
+        raise MedleyError.bad_request(
+            "The requested start is in the past.", DetailCode.INVALID_TIME_WINDOW, path="start"
+        )
+
+
+async def _check_fits_service(
+    connector: Connector,
+    care_unit_id: str,
+    start: datetime,
+    end: datetime,
+    resource_id: str | None,
+    service_id: str | None,
+) -> None:
+    """Refuse, before any upstream call, a span no service of this care unit could fill, and a practitioner
+    who does not offer the service (reference data: cached, so no upstream call when warm)."""
+    services = await connector.list_services(care_unit_id)
+    if service_id is not None:
+        service = next((s for s in services if s.id == service_id), None)
+        if service is None:
+            raise MedleyError.not_found(
+                "No healthcare service with this id at this care unit.", DetailCode.INVALID_HEALTHCARE_SERVICE_ID
+            )
+        if resource_id is not None and service.resource_ids and resource_id not in service.resource_ids:
+            await connector.get_resource(care_unit_id, resource_id)  # an unknown resource is a 404 first
+            raise MedleyError.bad_request(
+                "This resource does not offer this healthcare service.",
+                DetailCode.INVALID_HEALTHCARE_SERVICE_ID,
+                path="healthcare_service_id",
+            )
+        services = [service]
+    elif resource_id is not None:
+        services = [s for s in services if not s.resource_ids or resource_id in s.resource_ids]
+    minutes = (end - start).total_seconds() / 60
+    lengths = sorted({s.duration_minutes for s in services})
+    if lengths and minutes not in lengths:
+        fits = " or ".join(str(m) for m in lengths[:5])
+        raise MedleyError.bad_request(
+            f"'end' must be {fits} minutes after 'start' (the service's length); this window is {minutes:g} minutes.",
+            DetailCode.INVALID_TIME_WINDOW,
+            path="end",
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,24 +214,52 @@ class _Wanted:
             and self.service_id in (None, appointment.healthcare_service_id)
         )
 
+    def held_by(self, hold: WriteHold) -> bool:
+        """Whether ``hold`` is an earlier attempt of this very booking."""
+        return (
+            not hold.is_move
+            and hold.start == self.start
+            and hold.end == self.end
+            and hold.patient_id == self.patient_id
+            and self.resource_id in (None, hold.resource_id)
+            and self.service_id in (None, hold.service_id)
+        )
+
+
+# Within this long of its creation, an appointment in the way was "just booked" (a lost race).
+_JUST_BOOKED = timedelta(minutes=10)
+
 
 async def _taken(
-    connector: Connector, care_unit_id: str, wanted: _Wanted, retry: bool, detail: str
+    connector: Connector, care_unit_id: str, wanted: _Wanted, retry: bool, resource_id: str | None = None
 ) -> Appointment:
-    """The slot is not free: on a retry, the appointment an earlier attempt made; otherwise a conflict."""
+    """The slot is not free: on a retry, the appointment an earlier attempt made (checked for conflicts);
+    otherwise a conflict that says why (costs one more upstream read, on this failure path only)."""
+    resource_id = resource_id or wanted.resource_id
+    query = AppointmentQuery(resource_id=resource_id, start=wanted.start, end=wanted.end)
+    in_the_way = [
+        a
+        for a in await connector.list_appointments(care_unit_id, query)
+        if a.status in _BUSY_STATUSES and a.start < wanted.end and wanted.start < a.end
+    ]
     if retry:
-        query = AppointmentQuery(
-            patient_id=wanted.patient_id,
-            resource_id=wanted.resource_id,
-            start=wanted.start,
-            end=wanted.end,
-            status=AppointmentStatus.booked,
-        )
-        made = [a for a in await connector.list_appointments(care_unit_id, query) if wanted.made(a)]
+        made = [a for a in in_the_way if wanted.made(a)]
         if len(made) == 1:
             logger.info("booking retry: the slot holds this very booking already (%s)", made[0].id)
+            await _undo_if_conflicting(connector, made[0].id)
             return made[0]
-    raise _no_slot(detail)
+    if not in_the_way:
+        raise _no_slot(
+            "No free timeslot starts at this time for this resource and service: it is outside their working "
+            "hours or on time off, or not a start time the service offers."
+        )
+    now = datetime.now(UTC)
+    if any(a.created_at is not None and a.created_at >= now - _JUST_BOOKED for a in in_the_way):
+        raise _no_slot("This timeslot has just been booked by someone else.")
+    raise _no_slot("This timeslot is already booked.")
+
+
+_BUSY_STATUSES = frozenset({AppointmentStatus.booked, AppointmentStatus.awaiting_confirmation})
 
 
 async def _undo_if_conflicting(connector: Connector, appointment_id: str) -> None:
@@ -200,11 +293,15 @@ def _ensure_changeable(appointment: Appointment) -> None:
 async def reschedule(
     connector: Connector,
     lock: LockFactory,
+    holds: HoldStore,
     care_unit_id: str,
     appointment_id: str,
     change: AppointmentChange,
 ) -> Appointment:
-    """Move or edit an appointment; new time or resource is re-validated against free time."""
+    """Move or edit an appointment; new time or resource is re-validated against free time.
+
+    A move the EHR does not confirm holds its new time like a booking does (see ``write_holds``); a retry
+    of it finds the move applied (checked for conflicts) or still pending."""
     _validate_change(change)
     current = await connector.get_appointment(care_unit_id, appointment_id)
     _ensure_changeable(current)
@@ -217,9 +314,18 @@ async def reschedule(
     end = change.end or current.end
     resource_id = change.resource_id or current.resource_id
     if start < datetime.now(UTC):
-        raise _no_slot("The requested start is in the past.")
+        raise MedleyError.bad_request(
+            "The requested start is in the past.", DetailCode.INVALID_TIME_WINDOW, path="start"
+        )
     await connector.get_resource(care_unit_id, resource_id)
     async with lock(_lock_key(resource_id)):
+
+        def same_move(hold: WriteHold) -> bool:
+            return hold.appointment_id == appointment_id and (hold.start, hold.end) == (start, end)
+
+        landed = await settle(connector, holds, resource_id, (start, end), Own(same_move))
+        if landed is not None:
+            return landed
         overlaps_itself = resource_id == current.resource_id and start < current.end and current.start < end
         if not overlaps_itself:
             # A move to free time elsewhere must match a free timeslot of the same service and length.
@@ -231,18 +337,29 @@ async def reschedule(
         else:
             # A small shift overlapping its own slot: check the resource works then; conflicts decide the rest.
             await _ensure_within_schedule(connector, care_unit_id, resource_id, start, end)
-        updated = await connector.update_appointment(
-            care_unit_id,
-            appointment_id,
-            AppointmentChange(start=start, end=end, resource_id=resource_id, comment=change.comment),
+        hold = HoldRequest(
+            resource_id=resource_id,
+            care_unit_id=care_unit_id,
+            start=start,
+            end=end,
+            patient_id=current.patient_id,
+            service_id=current.healthcare_service_id,
+            appointment_id=appointment_id,
+            moved_from=(current.resource_id, current.start, current.end),
         )
-        if await connector.has_conflicts(appointment_id):
-            await connector.update_appointment(
+        async with held(holds, hold):
+            updated = await connector.update_appointment(
                 care_unit_id,
                 appointment_id,
-                AppointmentChange(start=current.start, end=current.end, resource_id=current.resource_id),
+                AppointmentChange(start=start, end=end, resource_id=resource_id, comment=change.comment),
             )
-            raise _no_slot("The new time overlaps another booking.")
+            if await connector.has_conflicts(appointment_id):
+                await connector.update_appointment(
+                    care_unit_id,
+                    appointment_id,
+                    AppointmentChange(start=current.start, end=current.end, resource_id=current.resource_id),
+                )
+                raise _no_slot("The new time overlaps another booking.")
     return updated
 
 

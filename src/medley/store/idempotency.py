@@ -1,13 +1,21 @@
 """Idempotency records: the same ``Idempotency-Key`` with the same request replays the first response.
 
 ``begin`` claims a key atomically (an INSERT that loses to a concurrent one on the primary key, never a
-read-then-write). The request is identified by a keyed fingerprint, never by its body; the stored
-response may hold patient data, so it is sealed with the application's key (master key + client secret).
+read-then-write). An in-progress claim is a lease that its owner renews while the request runs
+(``renewing``); when the owner dies, the lease lapses and a retry takes the key over (compare-and-swap on
+the lease), then finds out what the first attempt did. The request is identified by a keyed fingerprint,
+never by its body; the stored response may hold patient data, so it is sealed with the application's key
+(master key + client secret).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -18,6 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from medley.store.crypto import DecryptionError, keyed_digest, seal, unseal
 from medley.store.database import Store
 from medley.store.tables import IdempotencyRow
+
+logger = logging.getLogger(__name__)
 
 RESPONSE_PURPOSE = "idempotency-response"
 FINGERPRINT_PURPOSE = "idempotency-fingerprint"
@@ -42,6 +52,8 @@ class Begin:
     outcome: Outcome
     status: int | None = None
     body: bytes | None = field(default=None, repr=False)
+    lease_until: datetime | None = field(default=None, compare=False)
+    """With PROCEED: the lease taken, for ``renewing``."""
 
 
 def request_fingerprint(
@@ -57,8 +69,8 @@ def request_fingerprint(
 class IdempotencyStore:
     """Claims, completes and replays idempotency keys of one store.
 
-    ``stale_after`` bounds how long a claim may stay ``in_progress``: a process that died mid-request
-    cannot block the key until it expires; after that long a retry takes the key over.
+    ``lease`` is how long an in-progress claim lives without being renewed: its owner renews it every
+    third of that while it works, so only a claim whose process died lapses, and a retry then takes it over.
     """
 
     def __init__(
@@ -66,12 +78,12 @@ class IdempotencyStore:
         store: Store,
         *,
         master_key: str,
-        stale_after: timedelta = timedelta(minutes=10),
+        lease: timedelta = timedelta(seconds=30),
         purge_interval_seconds: float = 300.0,
     ) -> None:
         self._store = store
         self._master_key = master_key
-        self._stale_after = stale_after
+        self._lease = lease
         self._purge_interval = purge_interval_seconds
         self._next_purge = 0.0
 
@@ -90,7 +102,7 @@ class IdempotencyStore:
         for _ in range(3):
             now = datetime.now(UTC)
             if await self._claim(app_id, key, fingerprint, now, ttl):
-                return Begin(Outcome.PROCEED)
+                return Begin(Outcome.PROCEED, lease_until=now + self._lease)
             async with self._store.sessions() as session:
                 row = await session.get(IdempotencyRow, (app_id, key))
             if row is None:
@@ -101,9 +113,10 @@ class IdempotencyStore:
             if row.fingerprint != fingerprint:
                 return Begin(Outcome.MISMATCH)
             if row.status == IN_PROGRESS:
-                stale = row.created_at <= now - self._stale_after
-                if stale and await self._take_over(app_id, key, row.created_at, now):
-                    return Begin(Outcome.PROCEED)
+                lease_until = row.lease_until or row.created_at + self._lease
+                if lease_until <= now and await self._take_over(app_id, key, row.lease_until, now):
+                    logger.info("idempotency: a lapsed in-progress claim was taken over")
+                    return Begin(Outcome.PROCEED, lease_until=now + self._lease)
                 return Begin(Outcome.IN_PROGRESS)
             return self._replay(row, client_secret)
         return Begin(Outcome.IN_PROGRESS)
@@ -145,7 +158,7 @@ class IdempotencyStore:
             async with self._store.sessions() as session, session.begin():
                 session.add(IdempotencyRow(
                     application_id=app_id, key=key, fingerprint=fingerprint, status=IN_PROGRESS,
-                    created_at=now, expires_at=now + ttl,
+                    created_at=now, expires_at=now + ttl, lease_until=now + self._lease,
                 ))
         except IntegrityError:
             return False
@@ -160,16 +173,46 @@ class IdempotencyStore:
                 )
             )
 
-    async def _take_over(self, app_id: str, key: str, claimed_at: datetime, now: datetime) -> bool:
-        # Compare-and-swap on the claim time: of several retries, exactly one takes the stale claim.
+    async def _take_over(self, app_id: str, key: str, lease_until: datetime | None, now: datetime) -> bool:
+        # Compare-and-swap on the lease: of several retries, exactly one takes the lapsed claim.
+        return await self._swap_lease(app_id, key, lease_until, now + self._lease)
+
+    async def _swap_lease(self, app_id: str, key: str, seen: datetime | None, new: datetime) -> bool:
+        lease = IdempotencyRow.lease_until
         async with self._store.sessions() as session, session.begin():
             result = await session.execute(
                 update(IdempotencyRow)
                 .where(IdempotencyRow.application_id == app_id, IdempotencyRow.key == key,
-                       IdempotencyRow.status == IN_PROGRESS, IdempotencyRow.created_at == claimed_at)
-                .values(created_at=now)
+                       IdempotencyRow.status == IN_PROGRESS, lease.is_(None) if seen is None else lease == seen)
+                .values(lease_until=new)
             )
         return int(getattr(result, "rowcount", 0) or 0) == 1
+
+    @asynccontextmanager
+    async def renewing(self, app_id: str, key: str, begun: Begin) -> AsyncIterator[None]:
+        """Keep the lease of a claim ``begin`` gave us alive while the block runs."""
+        renewer = asyncio.create_task(self._renew(app_id, key, begun.lease_until))
+        try:
+            yield
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+
+    async def _renew(self, app_id: str, key: str, lease_until: datetime | None) -> None:
+        every = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            new = datetime.now(UTC) + self._lease
+            try:
+                kept = await self._swap_lease(app_id, key, lease_until, new)
+            except Exception as error:  # the store is down: the request itself will find out
+                logger.warning("idempotency: renewing a lease failed (%s)", type(error).__name__)
+                continue
+            if not kept:
+                logger.error("idempotency: an in-progress claim was taken over while its request still ran")
+                return
+            lease_until = new
 
     def _replay(self, row: IdempotencyRow, client_secret: str) -> Begin:
         if row.encrypted_response is None or row.response_status is None:

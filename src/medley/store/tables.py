@@ -177,21 +177,22 @@ class WriteHoldRow(Base):
 class EventRow(Base):
     """One change to one record of one connection (DESIGN.md §6): ids, times and statuses only.
 
-    ``seq`` orders the log; ``commit_order`` is the writing transaction's id on PostgreSQL (0 on SQLite),
-    so readers can serve only what no running transaction can still add before (see events/log.py).
+    ``seq`` is given at insert; ``position`` (the log's order) once the event is committed, by one
+    publisher at a time, so the log never gains an event before one already served (see events/log.py).
     The unique key on the record and its version makes one change one event, however often it is seen.
     """
 
     __tablename__ = "medley_events"
     __table_args__ = (
         UniqueConstraint("connection_id", "record_type", "record_id", "version"),
-        Index(None, "application_id", "commit_order", "seq"),
+        Index(None, "application_id", "position"),
+        Index(None, "position", "seq"),
         Index(None, "created_at"),
     )
 
     seq: Mapped[int] = mapped_column(AutoId, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(String(40), unique=True)
-    commit_order: Mapped[int] = mapped_column(BigInteger)
+    position: Mapped[int | None] = mapped_column(BigInteger)
     application_id: Mapped[str] = mapped_column(ForeignKey("medley_applications.id", ondelete="CASCADE"))
     connection_id: Mapped[str] = mapped_column(String(32))
     emr: Mapped[str] = mapped_column(String(32))

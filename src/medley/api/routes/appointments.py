@@ -12,13 +12,13 @@ from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.api.moments import Moment
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import IDEMPOTENCY_HEADER, GatewayRoute
+from medley.api.runtime import Runtime
 from medley.api.schemas import AppointmentBulkUpdate, AppointmentCreate, AppointmentUpdate
 from medley.api.text_input import refuse_nul_characters
 from medley.connectors.base import Connector
 from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import Appointment, AppointmentChange, AppointmentQuery, AppointmentStatus
 from medley.services import booking
-from medley.services.locking import LockFactory
 from medley.services.time_windows import localise
 
 router = APIRouter(
@@ -51,11 +51,15 @@ async def book_appointment(
     body: AppointmentCreate,
 ) -> list[Appointment]:
     """Books the one free timeslot matching `start`, `end`, `resource_id` and `healthcare_service_id`.
-    409 `NO_TIMESLOTS_AVAILABLE` when none matches (e.g. just taken), `AMBIGUOUS_TIMESLOTS` when several do."""
+    400 when the time cannot be booked at all (in the past, `end` not fitting the service, a resource that
+    does not offer it); 409 `NO_TIMESLOTS_AVAILABLE` when no free slot matches (the detail says why: already
+    or just booked, held by an unconfirmed booking, or not a free time), `AMBIGUOUS_TIMESLOTS` when several do;
+    504 `WRITE_OUTCOME_PENDING` when a retry's earlier attempt is not confirmed by the EHR yet."""
     tz = await _zone(connector, care_unit_id)
     appointment = await booking.book(
         connector,
         runtime.lock,
+        runtime.holds,
         care_unit_id,
         start=localise(body.start, tz),
         end=localise(body.end, tz),
@@ -129,7 +133,7 @@ def _check_update(body: AppointmentUpdate) -> None:
 
 async def _apply(
     connector: Connector,
-    lock: LockFactory,
+    runtime: Runtime,
     care_unit_id: str,
     appointment_id: str,
     body: AppointmentUpdate,
@@ -147,7 +151,7 @@ async def _apply(
         else None,
         comment=body.comment,
     )
-    return await booking.reschedule(connector, lock, care_unit_id, appointment_id, change)
+    return await booking.reschedule(connector, runtime.lock, runtime.holds, care_unit_id, appointment_id, change)
 
 
 @router.patch(
@@ -166,7 +170,7 @@ async def update_appointment(
     `{"status": "cancelled", "comment": ...}`. New times are re-validated against free time."""
     _check_update(body)
     tz = await _zone(connector, care_unit_id)
-    return await _apply(connector, runtime.lock, care_unit_id, _appointment_id(appointment_id), body, tz)
+    return await _apply(connector, runtime, care_unit_id, _appointment_id(appointment_id), body, tz)
 
 
 @router.patch(
@@ -184,4 +188,4 @@ async def bulk_update_appointments(
     for appointment_id in ids:
         await connector.get_appointment(care_unit_id, appointment_id)
     single = AppointmentUpdate.model_validate(body.model_dump(exclude={"ids"}))
-    return [await _apply(connector, runtime.lock, care_unit_id, i, single, tz) for i in ids]
+    return [await _apply(connector, runtime, care_unit_id, i, single, tz) for i in ids]

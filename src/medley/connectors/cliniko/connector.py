@@ -58,6 +58,7 @@ from medley.domain.models import (
     Patient,
     PatientCreate,
     PatientQuery,
+    PatientUpdate,
     Resource,
     ScheduleBlock,
     Timeslot,
@@ -367,6 +368,14 @@ class ClinikoConnector:
         except UnknownOutcome as unknown:
             record = await self._look_again(lambda: self._find_created_patient(patient, sent_at), unknown)
         return mapping.patient_from_cliniko(record, care_unit_id)
+
+    async def update_patient(self, care_unit_id: str, patient_id: str, changes: PatientUpdate) -> Patient:
+        (await self._reference.get()).business(care_unit_id)
+        current = await self._patient_record(patient_id)
+        body = mapping.patient_update_to_cliniko(changes, current)
+        # A PATCH of the same values is harmless to repeat, so an unknown outcome is the caller's to retry.
+        record = await self._client.patch(f"/patients/{patient_id}", body) if body else current
+        return mapping.patient_from_cliniko(record or await self._patient_record(patient_id), care_unit_id)
 
     async def _patient_record(self, patient_id: str) -> JsonObject:
         _require_id(patient_id, DetailCode.INVALID_PATIENT_ID, "patient")
