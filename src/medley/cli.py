@@ -7,6 +7,7 @@ EHR API keys and client secrets are read from a hidden prompt or the environment
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 from collections.abc import Awaitable, Callable, Sequence
@@ -41,9 +42,11 @@ app = typer.Typer(
 apps_app = typer.Typer(help="API client applications.", no_args_is_help=True)
 connections_app = typer.Typer(help="An application's EHR connections.", no_args_is_help=True)
 db_app = typer.Typer(help="The gateway's own database.", no_args_is_help=True)
+webhooks_app = typer.Typer(help="An application's webhook subscriptions.", no_args_is_help=True)
 app.add_typer(apps_app, name="apps")
 app.add_typer(connections_app, name="connections")
 app.add_typer(db_app, name="db")
+app.add_typer(webhooks_app, name="webhooks")
 
 HostOption = Annotated[
     str | None, typer.Option(help="Interface to listen on [default: MEDLEY_HOST or 127.0.0.1].")
@@ -250,6 +253,118 @@ def audit(
         for e in events
     ]
     typer.echo(_table(("AT", "OPERATION", "METHOD", "PATH", "STATUS", "RECORD IDS", "REQUEST ID"), rows))
+
+
+@app.command()
+def worker() -> None:
+    """Run the background work without serving HTTP (the scheduling mirror's sync and webhook deliveries);
+    start as many as you need: each connection is synced by one process at a time."""
+    from medley.events.delivery import DeliveryWorker
+    from medley.observability import configure_logging
+    from medley.sync.background import sync_in_worker
+
+    settings = load_settings()
+    configure_logging(settings.log_level)
+
+    async def run() -> None:
+        store = Store.from_url(settings.resolved_database_url)
+        try:
+            await store.start()
+            # One task per kind of background work; each loops until the process is stopped.
+            loops = [DeliveryWorker(store, settings).run()]
+            if settings.sync_enabled:
+                loops.append(sync_in_worker(store, settings))
+            await asyncio.gather(*loops)
+        finally:
+            await store.close()
+
+    typer.echo("Medley worker: syncing scheduling mirrors and delivering webhooks (Ctrl-C to stop).", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+@webhooks_app.command("list")
+def webhooks_list(app_client_id: AppOption) -> None:
+    """List an application's webhooks (never their secrets)."""
+    from medley.events.subscriptions import list_subscriptions
+
+    async def work(store: Store, _: Settings) -> list[tuple[str, str, str, str, str]]:
+        application = await _application(store, app_client_id)
+        return [
+            (s.id, s.url, ",".join(s.events), "enabled" if s.enabled else f"disabled ({s.disabled_reason})",
+             s.created_at.isoformat(timespec="seconds"))
+            for s in await list_subscriptions(store, application.id)
+        ]
+
+    rows = _with_store(work)
+    if not rows:
+        typer.echo(f"{app_client_id} has no webhooks yet.")
+        return
+    typer.echo(_table(("ID", "URL", "EVENTS", "STATUS", "CREATED"), rows))
+
+
+@webhooks_app.command("add")
+def webhooks_add(
+    app_client_id: AppOption,
+    url: Annotated[str, typer.Option(help="Where to POST the events (https outside sandbox mode).")],
+    events: Annotated[str, typer.Option(help="Comma-separated event types, or * for all.")] = "*",
+    description: Annotated[str, typer.Option(help="A note for people.")] = "",
+) -> None:
+    """Subscribe an application to events; prints the signing secret this once."""
+    from medley.events.subscriptions import create_subscription
+
+    async def work(store: Store, settings: Settings) -> tuple[str, str]:
+        application = await _application(store, app_client_id)
+        wanted = [e.strip() for e in events.split(",") if e.strip()]
+        subscription, secret = await create_subscription(
+            store, settings, application.id, url=url, events=wanted, description=description
+        )
+        return subscription.id, secret
+
+    subscription_id, secret = _with_store(work)
+    typer.echo(f"Created webhook {subscription_id}.")
+    typer.echo(f"  signing secret: {secret}")
+    typer.echo("Store the secret now: it is not shown again (rotate it through the API if it is lost).", err=True)
+
+
+@webhooks_app.command("remove")
+def webhooks_remove(
+    app_client_id: AppOption, webhook_id: Annotated[str, typer.Argument(help="The webhook's id (whk_…).")]
+) -> None:
+    """Remove a webhook and its pending deliveries."""
+    from medley.events.subscriptions import delete_subscription
+
+    async def work(store: Store, _: Settings) -> None:
+        application = await _application(store, app_client_id)
+        await delete_subscription(store, application.id, webhook_id)
+
+    _with_store(work)
+    typer.echo(f"Removed webhook {webhook_id}.")
+
+
+@webhooks_app.command("deliveries")
+def webhooks_deliveries(
+    app_client_id: AppOption,
+    webhook_id: Annotated[str, typer.Argument(help="The webhook's id (whk_…).")],
+    limit: Annotated[int, typer.Option(min=1, max=100, help="How many of the newest.")] = 20,
+) -> None:
+    """A webhook's newest deliveries: event, status, attempts, last answer, next retry."""
+    from medley.events.outbox import list_deliveries
+
+    async def work(store: Store, _: Settings) -> list[tuple[str, str, str, str, str, str, str]]:
+        application = await _application(store, app_client_id)
+        return [
+            (d.id, d.event_id, d.event_type, d.status, str(d.attempts),
+             str(d.last_status_code or d.last_error or "-"),
+             d.next_attempt_at.isoformat(timespec="seconds") if d.next_attempt_at else "-")
+            for d in await list_deliveries(store, application.id, webhook_id, limit=limit)
+        ]
+
+    rows = _with_store(work)
+    if not rows:
+        typer.echo(f"Webhook {webhook_id} has no deliveries yet.")
+        return
+    typer.echo(_table(("DELIVERY", "EVENT", "TYPE", "STATUS", "ATTEMPTS", "LAST ANSWER", "NEXT RETRY"), rows))
 
 
 def main() -> None:

@@ -8,13 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, RuntimeDep
+from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.ids import parse_typed_id
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.api.text_input import refuse_nul_characters
 from medley.domain.models import Patient, PatientCreate, PatientQuery
-from medley.services.patients import upsert_patient
+from medley.events.changes import EventType
+from medley.services.patients import UpsertOutcome, upsert_patient
+from medley.services.write_events import CREATED_VERSION, record_confirmed_write, updated_version
 
 router = APIRouter(
     prefix="/api/emrs/{emr}/care-units/{care_unit_id}",
@@ -22,6 +24,10 @@ router = APIRouter(
     route_class=GatewayRoute,
     dependencies=[Depends(refuse_nul_characters)],
 )
+
+
+# Which record a patient create returned: created, updated (an existing patient, changed) or unchanged.
+UPSERT_RESULT_HEADER = "X-Upsert-Result"
 
 
 def patient_id_of(raw: str) -> str:
@@ -56,7 +62,10 @@ async def search_patients(
     status_code=status.HTTP_201_CREATED,
     responses={
         **problem_responses(*WRITE_STATUSES),
-        200: {"model": Patient, "description": "The patient already existed."},
+        200: {
+            "model": Patient,
+            "description": "The patient already existed (updated with what was given, or unchanged).",
+        },
     },
     summary="Create a patient (idempotent upsert)",
 )
@@ -65,18 +74,30 @@ async def create_patient(
     runtime: RuntimeDep,
     caller: CallerDep,
     connector: ConnectorDep,
+    emr: EmrPath,
     care_unit_id: CareUnitId,
     patient: PatientCreate,
 ) -> Patient:
     """Returns the existing patient (200) when the same person is already there, keyed on `external_id`
-    when given, else on first name + last name + birth date; otherwise creates one (201)."""
+    when given, else on first name + last name + birth date, after writing what the request gives that the
+    record lacks (new phones and emails added, other given fields replaced); otherwise creates one (201).
+    The `X-Upsert-Result` header says which: `created`, `updated` or `unchanged`."""
     identity = patient.external_id or f"{patient.first_name}|{patient.last_name}|{patient.birth_date}"
     # The lock key is a digest: lock names may be visible to database operators.
     digest = hashlib.sha256(f"{caller.application.id}|{care_unit_id}|{identity.casefold()}".encode()).hexdigest()
     async with runtime.lock(f"patient:{digest}"):
         result = await upsert_patient(connector, care_unit_id, patient)
+    response.headers[UPSERT_RESULT_HEADER] = result.outcome.value
     if not result.created:
         response.status_code = status.HTTP_200_OK
+    if result.outcome is not UpsertOutcome.unchanged:
+        await record_confirmed_write(
+            runtime.store, application_id=caller.application.id, emr=emr, care_unit_id=care_unit_id,
+            type=EventType.patient_created if result.created else EventType.patient_updated,
+            record_type="patient", record_id=result.patient.id, occurred_at=None,
+            data={"patient_id": result.patient.id, "care_unit_id": care_unit_id},
+            version=CREATED_VERSION if result.created else updated_version(),
+        )
     return result.patient
 
 

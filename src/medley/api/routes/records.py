@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
+from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
@@ -17,6 +17,8 @@ from medley.api.schemas import DocumentCreate, MedicalNoteCreate
 from medley.api.text_input import refuse_nul_characters
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.domain.models import Document, MedicalNote, NewDocument, NewMedicalNote
+from medley.events.changes import EventType
+from medley.services.write_events import record_confirmed_write
 
 router = APIRouter(
     prefix="/api/emrs/{emr}/care-units/{care_unit_id}",
@@ -63,7 +65,13 @@ async def list_notes_by_query(
     summary="Write a medical note (unsigned)",
 )
 async def create_note(
-    connector: ConnectorDep, care_unit_id: CareUnitId, patient_id: str, body: MedicalNoteCreate
+    runtime: RuntimeDep,
+    caller: CallerDep,
+    connector: ConnectorDep,
+    emr: EmrPath,
+    care_unit_id: CareUnitId,
+    patient_id: str,
+    body: MedicalNoteCreate,
 ) -> MedicalNote:
     """Notes are created unsigned (a draft in Cliniko); the clinician signs them in the EHR."""
     note = NewMedicalNote(
@@ -76,7 +84,14 @@ async def create_note(
         else None,
         content=body.content,
     )
-    return await connector.create_note(care_unit_id, _patient_id(patient_id), note)
+    created = await connector.create_note(care_unit_id, _patient_id(patient_id), note)
+    await record_confirmed_write(
+        runtime.store, application_id=caller.application.id, emr=emr, care_unit_id=care_unit_id,
+        type=EventType.medical_note_created, record_type="medical_note", record_id=created.id,
+        occurred_at=created.created_at,
+        data={"medical_note_id": created.id, "patient_id": created.patient_id, "created_by_id": created.created_by_id},
+    )
+    return created
 
 
 @router.get(
@@ -132,7 +147,9 @@ def _too_large(limit: int) -> MedleyError:
 )
 async def create_document(
     runtime: RuntimeDep,
+    caller: CallerDep,
     connector: ConnectorDep,
+    emr: EmrPath,
     care_unit_id: CareUnitId,
     patient_id: str,
     body: DocumentCreate,
@@ -155,7 +172,14 @@ async def create_document(
         else None,
         content=data,
     )
-    return await connector.create_document(care_unit_id, _patient_id(patient_id), document)
+    created = await connector.create_document(care_unit_id, _patient_id(patient_id), document)
+    await record_confirmed_write(
+        runtime.store, application_id=caller.application.id, emr=emr, care_unit_id=care_unit_id,
+        type=EventType.document_created, record_type="document", record_id=created.id,
+        occurred_at=created.created_at,
+        data={"document_id": created.id, "patient_id": created.patient_id, "created_by_id": created.created_by_id},
+    )
+    return created
 
 
 @router.get(

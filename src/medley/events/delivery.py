@@ -1,0 +1,124 @@
+"""The delivery loop: claims owed deliveries from the outbox and POSTs them, signed (Standard Webhooks 1.0).
+
+Runs inside ``medley serve`` and in every ``medley worker``; any number of them share the outbox safely
+(see ``outbox.py``). Each attempt has a timeout, follows no redirect, and connects only to an address the
+SSRF rules allow (``targets.py``). Logs carry delivery and subscription ids and status codes, never the
+payload, the URL's query or a secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import timedelta
+
+import httpx
+
+from medley.config import Settings
+from medley.events import outbox, signing
+from medley.events.log import publish
+from medley.events.outbox import Claimed, Outcome
+from medley.events.schedule import parse_retry_after
+from medley.events.targets import TargetRefused, resolve
+from medley.store.database import Store
+
+logger = logging.getLogger(__name__)
+
+PURGE_INTERVAL_SECONDS = 600.0
+_LEASE_MARGIN_SECONDS = 2.0
+
+
+class DeliveryWorker:
+    """Delivers webhooks until cancelled."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+        # The lease outlives any attempt (timeout plus the outcome's write), so no two workers send one
+        # delivery at once unless a worker stalls for longer than that.
+        self._lease = timedelta(
+            seconds=max(settings.webhook_lease_seconds, settings.webhook_timeout_seconds + _LEASE_MARGIN_SECONDS)
+        )
+        self._slots = asyncio.Semaphore(max(1, settings.webhook_concurrency))
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        timeout = self._settings.webhook_timeout_seconds
+        limits = httpx.Limits(max_connections=max(1, self._settings.webhook_concurrency) * 2)
+        async with httpx.AsyncClient(
+            follow_redirects=False, timeout=httpx.Timeout(timeout), limits=limits, trust_env=False
+        ) as client:
+            try:
+                await self._loop(client)
+            finally:
+                for task in self._in_flight:
+                    task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.gather(*self._in_flight, return_exceptions=True)
+
+    async def _loop(self, client: httpx.AsyncClient) -> None:
+        next_purge = 0.0
+        master_key = self._settings.master_key.get_secret_value()
+        while True:
+            try:
+                if time.monotonic() >= next_purge:
+                    next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+                    await outbox.purge_expired_events(
+                        self._store, retention=timedelta(days=self._settings.event_retention_days)
+                    )
+                await publish(self._store)
+                free = max(1, self._settings.webhook_concurrency) - len(self._in_flight)
+                claimed = (
+                    await outbox.claim(self._store, limit=free, lease=self._lease, master_key=master_key)
+                    if free > 0
+                    else []
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("could not read the webhook outbox; trying again shortly")
+                claimed = []
+            for delivery in claimed:
+                task = asyncio.create_task(self._deliver(client, delivery))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+            if not claimed:
+                await asyncio.sleep(self._settings.webhook_poll_seconds)
+            elif len(self._in_flight) >= self._settings.webhook_concurrency:
+                await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+
+    async def _deliver(self, client: httpx.AsyncClient, delivery: Claimed) -> None:
+        outcome = await self._attempt(client, delivery)
+        try:
+            await outbox.finish(self._store, delivery, outcome, retry_scale=self._settings.webhook_retry_scale)
+        except Exception:
+            # The lease will lapse and the delivery will be sent again: at least once, never lost.
+            logger.exception("delivery %s: could not record the outcome", delivery.id)
+        level = logging.DEBUG if outcome.succeeded else logging.INFO
+        logger.log(level, "delivery %s of subscription %s: %s", delivery.id, delivery.subscription_id,
+                   outcome.status_code if outcome.status_code is not None else outcome.error)
+
+    async def _attempt(self, client: httpx.AsyncClient, delivery: Claimed) -> Outcome:
+        try:
+            target = await resolve(delivery.url, self._settings)
+        except TargetRefused as exc:
+            return Outcome(None, str(exc))
+        headers = signing.headers(delivery.secrets, delivery.event_id, int(time.time()), delivery.body)
+        headers["host"] = target.host_header
+        headers["user-agent"] = "Medley-Webhooks/1"
+        try:
+            async with asyncio.timeout(self._settings.webhook_timeout_seconds):
+                response = await client.post(
+                    target.connect_url, content=delivery.body, headers=headers,
+                    extensions={"sni_hostname": target.host},
+                )
+        except (TimeoutError, httpx.TimeoutException):
+            return Outcome(None, "timed out")
+        except httpx.HTTPError as exc:
+            return Outcome(None, f"connection failed ({type(exc).__name__})")
+        retry_after = (
+            parse_retry_after(response.headers.get("retry-after")) if response.status_code in (429, 503) else None
+        )
+        return Outcome(response.status_code, None, retry_after)
