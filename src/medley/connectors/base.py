@@ -28,6 +28,7 @@ from medley.domain.models import (
     Patient,
     PatientCreate,
     PatientQuery,
+    PatientUpdate,
     Resource,
     ScheduleBlock,
     Timeslot,
@@ -122,6 +123,10 @@ class Connector(Protocol):
     async def get_patient(self, care_unit_id: str, patient_id: str) -> Patient: ...
 
     async def create_patient(self, care_unit_id: str, patient: PatientCreate) -> Patient: ...
+
+    async def update_patient(self, care_unit_id: str, patient_id: str, changes: PatientUpdate) -> Patient:
+        """Write the fields ``changes`` sets (see ``PatientUpdate``) and return the patient as it now is."""
+        ...
 
     async def list_appointments(self, care_unit_id: str, query: AppointmentQuery) -> list[Appointment]: ...
 

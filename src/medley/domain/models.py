@@ -101,6 +101,11 @@ class PatientCreate(PatientBase):
     last_name: str = Field(min_length=1, max_length=255)
 
 
+class PatientUpdate(PatientBase):
+    """Changes to an existing patient: a field left ``None`` (a list left empty) is kept as it is; ``phones``
+    and ``emails``, when given, are the patient's whole new lists (most recent first)."""
+
+
 class PatientQuery(_Record):
     """Search criteria; every field narrows the result (AND)."""
 

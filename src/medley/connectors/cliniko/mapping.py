@@ -50,6 +50,7 @@ from medley.domain.models import (
     NewMedicalNote,
     Patient,
     PatientCreate,
+    PatientUpdate,
     Resource,
     ResourceKind,
 )
@@ -307,6 +308,28 @@ def patient_to_cliniko(patient: PatientCreate) -> JsonObject:
     if patient.phones:
         body["patient_phone_numbers"] = phone_numbers_to_cliniko(patient.phones)
     body.update(_address_to_cliniko(patient.address))
+    return body
+
+
+def patient_update_to_cliniko(changes: PatientUpdate, current: Mapping[str, Any]) -> JsonObject:
+    """The body of ``PATCH /patients/{id}`` for what ``changes`` sets; numbers already there keep their type."""
+    body: JsonObject = {}
+    for field, value in (("first_name", changes.first_name), ("last_name", changes.last_name)):
+        if value:
+            body[field] = value
+    if changes.birth_date is not None:
+        body["date_of_birth"] = changes.birth_date.isoformat()
+    if changes.gender:
+        body["sex"] = changes.gender
+    if changes.external_id:
+        body["old_reference_id"] = changes.external_id
+    if changes.emails:
+        body["email"] = changes.emails[0]  # Cliniko holds one: the most recent
+    if changes.phones:
+        body["patient_phone_numbers"] = phone_numbers_to_cliniko(
+            changes.phones, current.get("patient_phone_numbers") or []
+        )
+    body.update(_address_to_cliniko(changes.address))
     return body
 
 
