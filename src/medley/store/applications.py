@@ -2,7 +2,8 @@
 
 A client secret is only ever kept as an Argon2id hash. The ``Authenticator`` remembers a successful
 verification for a short while under a keyed digest, so the slow hash is paid once per client per
-``auth_cache_seconds`` rather than on every request, and it throttles failed attempts per source.
+``auth_cache_seconds`` rather than on every request; ``auth_throttle`` keeps failures and slow hashes
+bounded.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import re
 import time
 import uuid
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,14 +26,20 @@ from sqlalchemy.exc import IntegrityError
 
 from medley.config import Settings
 from medley.domain.errors import ErrorCode, MedleyError
-from medley.store.connections import decrypt_credentials, get_connection, write_connection
+from medley.store.auth_throttle import FailureWindow, HashGate, address_key
+from medley.store.client_ids import ClientIdIndex, store_loader
+from medley.store.connections import (
+    decrypt_credentials,
+    ensure_worker_credentials,
+    get_connection,
+    write_connection,
+)
 from medley.store.crypto import (
     DecryptionError,
     generate_client_id,
     generate_client_secret,
     hash_secret,
     secret_hash_needs_update,
-    spend_one_verification,
     verify_secret,
 )
 from medley.store.database import Store
@@ -45,7 +52,6 @@ _MAX_CLIENT_ID = 128
 _MAX_NAME = 200
 _MIN_SECRET = 16
 _MAX_SECRET = 256
-_FAILURE_WINDOW_SECONDS = 60.0
 SANDBOX_EMR = "cliniko"
 
 
@@ -62,14 +68,6 @@ class Application:
     @property
     def disabled(self) -> bool:
         return self.disabled_at is not None
-
-
-class TooManyAttempts(Exception):
-    """Too many failed authentications from one source for one client id; retry after ``retry_after`` s."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"too many failed attempts; retry after {retry_after:.0f}s")
-        self.retry_after = retry_after
 
 
 def _to_application(row: ApplicationRow) -> Application:
@@ -135,7 +133,8 @@ async def _set_secret_hash(store: Store, app_id: str, secret_hash: str) -> None:
 
 
 class Authenticator:
-    """Checks client id + secret, with a short in-memory memory of successes and a throttle on failures."""
+    """Checks client id + secret, with a short in-memory memory of successes, throttles on failures (per
+    client id and address, and per address alone) and a bounded gate for the slow hash."""
 
     def __init__(
         self,
@@ -144,24 +143,28 @@ class Authenticator:
         *,
         max_cached: int = 10_000,
         max_tracked_sources: int = 10_000,
-        max_concurrent_hashes: int = 4,
+        client_ids: ClientIdIndex | None = None,
     ) -> None:
         self._store = store
+        self._client_ids = client_ids or ClientIdIndex(store_loader(store))
         self._cache_seconds = settings.auth_cache_seconds
-        self._failure_limit = settings.auth_failures_per_minute
         self._max_cached = max_cached
-        self._max_tracked = max_tracked_sources
         # A per-process key: the cache's digests are worthless outside this process.
         self._digest_key = os.urandom(32)
         self._cache: OrderedDict[bytes, tuple[Application, float]] = OrderedDict()
-        self._failures: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+        self._per_client: FailureWindow[tuple[str, str]] = FailureWindow(
+            settings.auth_failures_per_minute, max_keys=max_tracked_sources
+        )
+        self._per_address: FailureWindow[str] = FailureWindow(
+            settings.auth_address_failures_per_minute, max_keys=max_tracked_sources
+        )
         self._in_flight: dict[bytes, asyncio.Future[Application | None]] = {}
-        # Each Argon2 verification takes 64 MiB and a core for tens of milliseconds: bound them.
-        self._hash_slots = asyncio.Semaphore(max_concurrent_hashes)
+        self._hashes = HashGate(settings.auth_max_concurrent_hashes)
 
     async def authenticate(self, client_id: str, client_secret: str, source: str) -> Application | None:
         """The enabled application these credentials name, or None. Raises ``TooManyAttempts`` when
-        ``source`` has failed too often for this client id in the last minute."""
+        ``source`` has failed too often (for this client id, or for any) in the last minute, and
+        ``AuthenticationBusy`` when too many slow hashes are already running or waiting."""
         digest = hmac.new(
             self._digest_key, f"{len(client_id)}:{client_id}{client_secret}".encode(), hashlib.sha256
         ).digest()
@@ -171,16 +174,19 @@ class Authenticator:
             if cached[1] > now:
                 return cached[0]
             self._cache.pop(digest, None)
-        throttle_key = (client_id[:_MAX_CLIENT_ID], source)
-        self._check_throttle(throttle_key, now)
+        address = address_key(source)
+        client_key = (client_id[:_MAX_CLIENT_ID], address)
+        self._per_address.check(address, now)
+        self._per_client.check(client_key, now)
         if len(client_id) > _MAX_CLIENT_ID or len(client_secret) > _MAX_SECRET:
             application = None  # no such credentials can exist; not worth a hash
         else:
             application = await self._verify_once(digest, client_id, client_secret)
         if application is None:
-            self._record_failure(throttle_key)
+            self._per_client.record(client_key)
+            self._per_address.record(address)
             return None
-        self._failures.pop(throttle_key, None)
+        self._per_client.clear(client_key)
         self._remember(digest, application)
         return application
 
@@ -198,44 +204,24 @@ class Authenticator:
         return await asyncio.shield(pending)
 
     async def _verify(self, client_id: str, client_secret: str) -> Application | None:
+        # Client ids are not secrets (they travel in every request, like a user name): an unknown or disabled
+        # one is refused without the slow hash, and an unknown one without a query of its own either.
+        if not await self._client_ids.may_exist(client_id):
+            return None
         found = await _load_with_hash(self._store, client_id)
-        async with self._hash_slots:
-            if found is None:
-                # Unknown ids cost one hash too, so timing does not reveal which ids exist.
-                await asyncio.to_thread(spend_one_verification, client_secret)
-                return None
-            application, secret_hash = found
+        if found is None or found[0].disabled:
+            return None
+        application, secret_hash = found
+        async with self._hashes.slot():
             if not await asyncio.to_thread(verify_secret, secret_hash, client_secret):
                 return None
-        if application.disabled:
-            return None
-        if secret_hash_needs_update(secret_hash):
-            try:
-                new_hash = await asyncio.to_thread(hash_secret, client_secret)
-                await _set_secret_hash(self._store, application.id, new_hash)
-            except Exception:  # upgrading the hash is best effort; the caller is authenticated either way
-                logger.warning("could not upgrade the secret hash of application %s", application.id)
+            if secret_hash_needs_update(secret_hash):
+                try:
+                    new_hash = await asyncio.to_thread(hash_secret, client_secret)
+                    await _set_secret_hash(self._store, application.id, new_hash)
+                except Exception:  # upgrading the hash is best effort; the caller is authenticated either way
+                    logger.warning("could not upgrade the secret hash of application %s", application.id)
         return application
-
-    def _check_throttle(self, key: tuple[str, str], now: float) -> None:
-        failures = self._failures.get(key)
-        if self._failure_limit <= 0 or failures is None or len(failures) < self._failure_limit:
-            return
-        retry_after = failures[0] + _FAILURE_WINDOW_SECONDS - now
-        if retry_after > 0:
-            raise TooManyAttempts(retry_after)
-
-    def _record_failure(self, key: tuple[str, str]) -> None:
-        if self._failure_limit <= 0:
-            return
-        failures = self._failures.get(key)
-        if failures is None:
-            failures = self._failures[key] = deque(maxlen=self._failure_limit)
-        else:
-            self._failures.move_to_end(key)
-        failures.append(time.monotonic())
-        while len(self._failures) > self._max_tracked:
-            self._failures.popitem(last=False)
 
     def _remember(self, digest: bytes, application: Application) -> None:
         if self._cache_seconds <= 0:
@@ -273,6 +259,8 @@ async def ensure_sandbox_application(store: Store, settings: Settings) -> Applic
     if connection is not None and connection.kind == "sandbox":
         with contextlib.suppress(DecryptionError):
             current = decrypt_credentials(connection, master_key=master_key, client_secret=client_secret)
+    if current == wanted and connection is not None:
+        await ensure_worker_credentials(store, connection, wanted, master_key=master_key)
     if current != wanted:
         await write_connection(
             store, application.id, client_secret, SANDBOX_EMR, wanted,
