@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from medley.domain.models import Instant
 
 
 class _Body(BaseModel):
@@ -17,7 +18,7 @@ class Event(BaseModel):
 
     id: str = Field(description="`evt_…`; also the `webhook-id` of every delivery of this event.")
     type: str = Field(description="e.g. `appointment.rescheduled`.")
-    occurred_at: datetime
+    occurred_at: Instant
     emr: str
     care_unit_id: str | None
     data: dict[str, Any]
@@ -52,11 +53,11 @@ class Webhook(WebhookBase):
     id: str
     enabled: bool
     disabled_reason: str | None = Field(description="Why it is disabled, e.g. the receiver answered 410.")
-    previous_secret_expires_at: datetime | None = Field(
+    previous_secret_expires_at: Instant | None = Field(
         description="Until then, deliveries also carry a signature made with the previous secret."
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: Instant
+    updated_at: Instant
 
 
 class WebhookWithSecret(Webhook):
@@ -71,6 +72,6 @@ class WebhookDelivery(BaseModel):
     attempts: int
     last_status_code: int | None = Field(description="The receiver's answer to the last attempt.")
     last_error: str | None = Field(description="Why the last attempt got no answer (timeout, refused URL…).")
-    last_attempt_at: datetime | None
-    next_attempt_at: datetime | None
-    created_at: datetime
+    last_attempt_at: Instant | None
+    next_attempt_at: Instant | None
+    created_at: Instant

@@ -76,8 +76,7 @@ def event_body(event: EventRow) -> bytes:
         {
             "id": event.id,
             "type": event.type,
-            # The same spelling as the event log's JSON (pydantic writes UTC as "Z").
-            "occurred_at": event.occurred_at.isoformat().replace("+00:00", "Z"),
+            "occurred_at": event.occurred_at.isoformat(),  # numeric offset, as the API writes it
             "emr": event.emr,
             "care_unit_id": event.care_unit_id,
             "data": event.data,
