@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 
 from medley import __version__
 from medley.api.cache_control import NoStoreMiddleware
+from medley.api.connection_limits import uvicorn_limits
 from medley.api.middleware import RequestContextMiddleware
 from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, events, patients, records, timeslots, webhooks
@@ -171,7 +172,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     install_store_outage_handlers(app)
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.request_max_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.request_max_bytes,
+        body_timeout_seconds=settings.request_body_timeout_seconds,
+    )
     # Outermost, so that even the early 413 above is marked: nothing patient-related is ever cached.
     app.add_middleware(NoStoreMiddleware)
     for module in (care_units, timeslots, patients, appointments, records, events, webhooks):
@@ -226,4 +231,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
         # 127.0.0.1, which would let anything on this host pick the address the auth throttle counts.
         proxy_headers=bool(settings.trusted_proxy_list),
         forwarded_allow_ips=settings.trusted_proxy_list or None,
+        # Silent, slow and idle connections are closed after documented timeouts (docs/operations.md).
+        **uvicorn_limits(
+            header_seconds=settings.request_header_timeout_seconds,
+            keep_alive_seconds=settings.keep_alive_timeout_seconds,
+        ),
     )

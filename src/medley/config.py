@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     timeslot_max_days: int = 62
     document_max_bytes: int = 10 * 1024 * 1024
     request_max_bytes: int = 16 * 1024 * 1024
+    request_header_timeout_seconds: float = Field(
+        default=10.0, description="A connection must send a request's headers within this, or is closed."
+    )
+    request_body_timeout_seconds: float = Field(
+        default=30.0, description="A request's whole body must arrive within this, or it is refused (408)."
+    )
+    keep_alive_timeout_seconds: float = Field(
+        default=5.0, description="An idle keep-alive connection is closed after this."
+    )
     upstream_timeout_seconds: float = 15.0
     upstream_max_retries: int = 3
     upstream_concurrency: int = 8
@@ -64,6 +73,17 @@ class Settings(BaseSettings):
         default=10.0, description="How long upstream availability answers are reused for reads (0 = never)."
     )
     idempotency_ttl_hours: int = 24
+
+    # The EHR's request budget (DESIGN §7; docs/operations.md, "The request budget").
+    budget_write_share: float = Field(
+        default=0.30, ge=0, le=1, description="Share of each key's limit reserved for writes (reads never take it)."
+    )
+    budget_sync_share: float = Field(
+        default=0.15, ge=0, le=1, description="Share the background sync may use while others need the budget."
+    )
+    request_deadline_seconds: float = Field(
+        default=30.0, gt=0, description="A client request's whole upstream time, queueing for the budget included."
+    )
 
     # The scheduling mirror and its sync (docs/operations.md, "The scheduling mirror").
     sync_enabled: bool = Field(default=True, description="Run the sync in this process (serve and worker).")

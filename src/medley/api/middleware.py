@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -20,9 +21,10 @@ class RequestContextMiddleware:
     """Gives each request an id (``x-request-id``, kept when the client sent a sane one) and logs method,
     route template, status and duration: never the query string or the body, which may hold PHI."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_seconds: float = 30.0) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_seconds = body_timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,16 +46,34 @@ class RequestContextMiddleware:
             return
 
         received = 0
+        body_deadline: float | None = None
+        body_done = False
 
         async def receive_within_limit() -> Message:
             # A body without a Content-Length (chunked) is counted as it streams in; the exception reaches the
-            # problem handlers, so the 413 is a problem document like every other error.
-            nonlocal received
-            message = await receive()
+            # problem handlers, so the 413 is a problem document like every other error. The whole body must
+            # arrive within the deadline: a body sent a byte at a time is a 408, not a connection held for ever.
+            nonlocal received, body_deadline, body_done
+            if body_done:
+                return await receive()  # e.g. a response waiting for the disconnect: no deadline then
+            if body_deadline is None:
+                body_deadline = time.monotonic() + self.body_timeout_seconds
+            try:
+                async with asyncio.timeout(max(body_deadline - time.monotonic(), 0.0)):
+                    message = await receive()
+            except TimeoutError:
+                raise HTTPException(
+                    408,
+                    f"The request body did not arrive within {self.body_timeout_seconds:g} s.",
+                    headers={"Connection": "close"},
+                ) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
                     raise HTTPException(413, f"The request body is larger than {self.max_body_bytes} bytes.")
+                body_done = not message.get("more_body", False)
+            else:
+                body_done = True
             return message
 
         async def send_with_id(message: Message) -> None:

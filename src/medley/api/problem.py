@@ -10,7 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
+from medley.api.validation_messages import describe
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 
 logger = logging.getLogger("medley.api")
@@ -79,18 +81,16 @@ def problem_response(request: Request, error: MedleyError) -> JSONResponse:
     )
 
 
-def _location(loc: tuple[int | str, ...] | list[int | str]) -> str:
-    return ".".join(str(part) for part in loc)
-
-
-def _validation_error(exc: RequestValidationError) -> MedleyError:
+def _validation_error(exc: RequestValidationError, content_type: str = "") -> MedleyError:
     details: list[ErrorDetail] = []
     for err in exc.errors()[:20]:
-        where = _location(err.get("loc", ()))
         kind = str(err.get("type", ""))
         code = DetailCode.MISSING_REQUIRED_FIELD if kind == "missing" else DetailCode.BAD_INPUT
+        if kind == "too_long":  # a list over its documented maximum (a string over it is "string_too_long")
+            code = DetailCode.MAX_ITEMS_EXCEEDED
         # The offending value is never echoed back: it may be patient data.
-        details.append(ErrorDetail(code, f"{where}: {err.get('msg', 'invalid')}", path=where))
+        where, message = describe(err, content_type=content_type, document=exc.body)
+        details.append(ErrorDetail(code, message, path=where))
     summary = "; ".join(d.details for d in details[:3]) or "Invalid request."
     return MedleyError(ErrorCode.BAD_REQUEST, summary, details)
 
@@ -106,6 +106,30 @@ _HTTP_CODES: dict[int, ErrorCode] = {
 }
 
 
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    # Starlette's Allow names the first matching route's methods only; GET and PATCH may be two routes.
+    routes = request.app.router.routes
+    methods = [
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    ]
+    return ", ".join(methods) or "other methods"
+
+
+def _no_such_route(request: Request, status: int) -> MedleyError:
+    """Starlette's bare "Not Found" for a path no route serves (or a method it does not take), in words."""
+    if status == 405:
+        detail = f"{request.method} is not allowed on this path; it takes {_allowed_methods(request)}."
+    else:
+        detail = "No such path in this API: the paths are listed at /docs and in docs/reference.md."
+    code = ErrorCode.NOT_FOUND if status == 404 else ErrorCode.BAD_REQUEST
+    return MedleyError(code, detail, [ErrorDetail(DetailCode.NOT_SUPPORTED, detail)], status=status)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     async def on_medley_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, MedleyError)
@@ -113,13 +137,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return problem_response(request, _validation_error(exc))
+        return problem_response(request, _validation_error(exc, request.headers.get("content-type", "")))
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         code = _HTTP_CODES.get(exc.status_code, ErrorCode.BAD_REQUEST)
         detail = str(exc.detail) if exc.detail else TITLES.get(code, "Error")
         error = MedleyError(code, detail, [], status=exc.status_code)
+        if exc.status_code in (404, 405) and detail in ("Not Found", "Method Not Allowed"):
+            error = _no_such_route(request, exc.status_code)
         if exc.headers:
             error.headers.update(exc.headers)
         return problem_response(request, error)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import json
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from medley.api.moments import Moment
 from medley.connectors.base import Capabilities
+
+# Documented limits (docs/reference.md, "Limits"): anything beyond is a 400 before any upstream call.
+MAX_NOTE_CONTENT_CHARS = 100_000
+_Id = Annotated[str, Field(max_length=100)]
 
 
 class _Body(BaseModel):
@@ -37,7 +42,7 @@ class AppointmentUpdate(_Body):
 
 
 class AppointmentBulkUpdate(AppointmentUpdate):
-    ids: list[str] = Field(description="Appointment ids, at most 50.", max_length=1000)
+    ids: list[_Id] = Field(description="Appointment ids, at most 50.", max_length=1000)
 
 
 class MedicalNoteCreate(_Body):
@@ -46,7 +51,17 @@ class MedicalNoteCreate(_Body):
     created_by_id: str | None = Field(
         default=None, max_length=100, description="The clinician: a resource id of this care unit."
     )
-    content: dict[str, Any] = Field(description='For `leyr_unstructured`: `{"unstructured": "text"}`.')
+    content: dict[str, Any] = Field(
+        description=f'For `leyr_unstructured`: `{{"unstructured": "text"}}`; at most {MAX_NOTE_CONTENT_CHARS} '
+        "characters as JSON."
+    )
+
+    @field_validator("content")
+    @classmethod
+    def _bounded(cls, content: dict[str, Any]) -> dict[str, Any]:
+        if len(json.dumps(content, ensure_ascii=False)) > MAX_NOTE_CONTENT_CHARS:
+            raise ValueError(f"is longer than {MAX_NOTE_CONTENT_CHARS} characters (as JSON)")
+        return content
 
 
 class DocumentCreate(_Body):

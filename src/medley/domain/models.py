@@ -5,11 +5,12 @@ Ids are strings everywhere; datetimes are timezone-aware. Fields may be added, n
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
 
 def _with_offset(moment: datetime) -> str:
@@ -23,6 +24,20 @@ Instant = Annotated[
     PlainSerializer(_with_offset, return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email_address(value: str) -> str:
+    # Checked here, not left to the EHR: its refusal would come late and name its own field, not ours.
+    value = value.strip()
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("is not an email address (name@example.org)")
+    return value
+
+
+EmailAddress = Annotated[str, AfterValidator(_email_address)]
 
 
 class _Record(BaseModel):
@@ -96,9 +111,30 @@ class PatientBase(_Record):
     address: Address | None = None
 
 
+# Bounds on what a client may send about a patient (documented in docs/reference.md, "Limits").
+MAX_PATIENT_TEXT = 255
+MAX_CONTACTS = 10
+ShortText = Annotated[str, Field(max_length=MAX_PATIENT_TEXT)]
+PhoneNumber = Annotated[str, Field(max_length=50)]
+
+
+class BoundedAddress(Address):
+    line1: ShortText | None = None
+    line2: ShortText | None = None
+    city: ShortText | None = None
+    state: ShortText | None = None
+    postal_code: Annotated[str, Field(max_length=20)] | None = None
+    country: ShortText | None = None
+
+
 class PatientCreate(PatientBase):
-    first_name: str = Field(min_length=1, max_length=255)
-    last_name: str = Field(min_length=1, max_length=255)
+    first_name: str = Field(min_length=1, max_length=MAX_PATIENT_TEXT)
+    last_name: str = Field(min_length=1, max_length=MAX_PATIENT_TEXT)
+    gender: Annotated[str, Field(max_length=50)] | None = None
+    external_id: Annotated[str, Field(max_length=100)] | None = None
+    phones: list[PhoneNumber] = Field(default_factory=list, max_length=MAX_CONTACTS)
+    emails: list[EmailAddress] = Field(default_factory=list, max_length=MAX_CONTACTS)
+    address: BoundedAddress | None = None
 
 
 class PatientUpdate(PatientBase):
