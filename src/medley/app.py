@@ -13,17 +13,19 @@ from typing import Any
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 
 from medley import __version__
 from medley.api.cache_control import NoStoreMiddleware
 from medley.api.connection_limits import uvicorn_limits
+from medley.api.metrics import install_metrics
 from medley.api.middleware import RequestContextMiddleware
 from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, events, patients, records, timeslots, webhooks
 from medley.api.runtime import Runtime
 from medley.api.store_outage import install_store_outage_handlers, readiness
+from medley.api.upstream_context import upstream_context
 from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
 from medley.connectors.redis_client import aclose_redis_clients
 from medley.console import install_console
@@ -169,8 +171,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         servers=_servers(settings),
         docs_url=None,  # served by the console from local assets, never a CDN
         redoc_url=None,
+        dependencies=[Depends(upstream_context)],
     )
     install_problem_handlers(app)
+    install_metrics(app)
     install_store_outage_handlers(app)
     app.add_middleware(
         RequestContextMiddleware,

@@ -47,6 +47,8 @@ app.add_typer(apps_app, name="apps")
 app.add_typer(connections_app, name="connections")
 app.add_typer(db_app, name="db")
 app.add_typer(webhooks_app, name="webhooks")
+sync_app = typer.Typer(help="The scheduling mirror's sync.", no_args_is_help=True)
+app.add_typer(sync_app, name="sync")
 
 HostOption = Annotated[
     str | None, typer.Option(help="Interface to listen on [default: MEDLEY_HOST or 127.0.0.1].")
@@ -207,6 +209,53 @@ def connections_list(app_client_id: AppOption) -> None:
         typer.echo(f"{app_client_id} has no EHR connections yet.")
         return
     typer.echo(_table(("EMR", "KIND", "LABEL", "BASE URL", "CREATED"), rows))
+
+
+@sync_app.command("status")
+def sync_status(as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False) -> None:
+    """Per connection: mirror state (cold, warming, live), last successful sync, lag, upstream calls in the
+    last minute by budget lane, which process syncs it, and the last error."""
+    from medley.sync.status import sync_statuses
+
+    statuses = _with_store(lambda store, _: sync_statuses(store))
+    if as_json:
+        for status in statuses:
+            typer.echo(
+                json.dumps(
+                    {
+                        "connection_id": status.connection_id,
+                        "application": status.application,
+                        "emr": status.emr,
+                        "kind": status.kind,
+                        "state": status.state,
+                        "synced_at": status.synced_at.isoformat() if status.synced_at else None,
+                        "lag_seconds": round(status.lag_seconds, 1) if status.lag_seconds is not None else None,
+                        "reconciled_at": status.reconciled_at.isoformat() if status.reconciled_at else None,
+                        "calls_last_minute": status.budget_usage,
+                        "syncer": status.holder,
+                        "last_error": status.last_error,
+                        "last_error_at": status.last_error_at.isoformat() if status.last_error_at else None,
+                    }
+                )
+            )
+        return
+    if not statuses:
+        typer.echo("No connections yet.")
+        return
+    rows = [
+        (
+            s.application,
+            s.emr,
+            s.state,
+            s.synced_at.isoformat(timespec="seconds") if s.synced_at else "-",
+            f"{s.lag_seconds:.0f} s" if s.lag_seconds is not None else "-",
+            " ".join(f"{lane}={count}" for lane, count in sorted(s.budget_usage.items()) if count) or "-",
+            s.holder or "-",
+            (s.last_error or "-")[:60],
+        )
+        for s in statuses
+    ]
+    typer.echo(_table(("APPLICATION", "EHR", "STATE", "LAST SYNC", "LAG", "CALLS/MIN", "SYNCER", "LAST ERROR"), rows))
 
 
 @db_app.command("upgrade")

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from medley.connectors.lanes import Lane
 from medley.connectors.rate_budget import (
     LocalRateBudget,
     RedisRateBudget,
+    Shares,
     budget_key,
     build_rate_budget,
     shared_local_budget,
@@ -155,3 +157,50 @@ async def test_an_unreachable_redis_falls_back_to_the_local_budget() -> None:
             await budget.acquire(max_wait=0)
     finally:
         await budget.aclose()
+
+
+# ---- lanes: writes keep a reserved share, the sync a bounded one ------------------------------------
+
+
+async def _fill(budget: LocalRateBudget | RedisRateBudget, lane: Lane, count: int) -> int:
+    """How many of ``count`` sends of ``lane`` go at once (the rest are refused, never queued)."""
+    sent = 0
+    for _ in range(count):
+        try:
+            await budget.acquire(max_wait=0, lane=lane)
+        except MedleyError:
+            continue
+        sent += 1
+    return sent
+
+
+async def test_reads_can_never_take_the_writes_reserved_share() -> None:
+    budget = LocalRateBudget(10, window=60, shares=Shares(write=0.3, sync=0.1), clock=Clock())
+    assert await _fill(budget, Lane.read, 20) == 7
+    assert await budget.headroom(Lane.read) == 0
+    assert await budget.headroom(Lane.write) == 3
+    assert await _fill(budget, Lane.write, 5) == 3
+
+
+async def test_the_sync_is_held_to_its_share_while_others_send_and_uses_what_is_idle() -> None:
+    clock = Clock()
+    budget = LocalRateBudget(20, window=60, shares=Shares(write=0.3, sync=0.15), clock=clock)
+    assert await _fill(budget, Lane.read, 1) == 1
+    assert await _fill(budget, Lane.sync, 10) == 3, "15% of 20 while a read was sent just now"
+    clock.now += 10  # nobody else has sent for a while: the sync may warm up with what is idle
+    assert await _fill(budget, Lane.sync, 20) == 10, "up to what reads may use (70%), never the writes' share"
+    assert await _fill(budget, Lane.write, 10) == 6
+
+
+async def test_lanes_are_shared_through_redis(redis_url: str) -> None:
+    name = budget_key(f"lanes-{time.time()}")
+    replica_a = RedisRateBudget(redis_url, name, limit=10, window=60, shares=Shares(write=0.3, sync=0.1))
+    replica_b = RedisRateBudget(redis_url, name, limit=10, window=60, shares=Shares(write=0.3, sync=0.1))
+    try:
+        assert await _fill(replica_a, Lane.read, 4) + await _fill(replica_b, Lane.read, 10) == 7
+        assert await replica_a.headroom(Lane.read) == 0
+        assert await replica_b.headroom(Lane.write) == 3
+        assert await _fill(replica_b, Lane.write, 5) == 3
+    finally:
+        await replica_a.aclose()
+        await replica_b.aclose()

@@ -281,6 +281,8 @@ class MirrorConnectionRow(Base):
     last_error_at: Mapped[datetime | None]
     lease_holder: Mapped[str | None] = mapped_column(String(64))
     lease_expires_at: Mapped[datetime | None]
+    # Upstream calls per lane in the last minute, as the syncing process's budget counts them.
+    budget_usage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class MirrorOfferingRow(Base):

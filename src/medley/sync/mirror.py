@@ -176,17 +176,9 @@ async def apply_bookings(
 
 async def _apply(session: AsyncSession, identity: MirrorIdentity, bookings: Sequence[Booking], announce: bool) -> int:
     changed = 0
-    locking = session.get_bind().dialect.name == "postgresql"
+    existing = await _existing(session, identity.connection_id, bookings)
     for booking in bookings:
-        key = (identity.connection_id, booking.kind, booking.booking_id)
-        statement = select(MirrorBookingRow).where(
-            MirrorBookingRow.connection_id == key[0],
-            MirrorBookingRow.kind == key[1],
-            MirrorBookingRow.booking_id == key[2],
-        )
-        if locking:
-            statement = statement.with_for_update()
-        row = (await session.scalars(statement)).first()
+        row = existing.get((booking.kind, booking.booking_id))
         if row is not None and _older(booking.updated_at, row.updated_at):
             continue
         before = _state(row) if row is not None else None
@@ -195,6 +187,7 @@ async def _apply(session: AsyncSession, identity: MirrorIdentity, bookings: Sequ
                 connection_id=identity.connection_id, kind=booking.kind, booking_id=booking.booking_id
             )
             session.add(row)
+            existing[(booking.kind, booking.booking_id)] = row
         elif _same(row, booking):
             continue
         row.care_unit_id = booking.care_unit_id
@@ -210,6 +203,29 @@ async def _apply(session: AsyncSession, identity: MirrorIdentity, bookings: Sequ
         if announce and booking.kind == "appointment":
             await _announce(session, identity, before, _state(row))
     return changed
+
+
+_BATCH = 500
+
+
+async def _existing(
+    session: AsyncSession, connection_id: str, bookings: Sequence[Booking]
+) -> dict[tuple[str, str], MirrorBookingRow]:
+    """The stored rows of these bookings, a few queries for any number (locked on PostgreSQL, so a concurrent
+    writer of the same booking waits and then sees this transaction's version)."""
+    locking = session.get_bind().dialect.name == "postgresql"
+    found: dict[tuple[str, str], MirrorBookingRow] = {}
+    ids = sorted({b.booking_id for b in bookings})
+    for offset in range(0, len(ids), _BATCH):
+        statement = select(MirrorBookingRow).where(
+            MirrorBookingRow.connection_id == connection_id,
+            MirrorBookingRow.booking_id.in_(ids[offset : offset + _BATCH]),
+        )
+        if locking:
+            statement = statement.with_for_update()
+        for row in await session.scalars(statement):
+            found[(row.kind, row.booking_id)] = row
+    return found
 
 
 def _older(incoming: datetime | None, stored: datetime | None) -> bool:

@@ -41,12 +41,14 @@ class ConnectionSync:
         source: SyncSource,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        usage: Callable[[], dict[str, int]] = dict,
     ) -> None:
         self._store = store
         self._settings = settings
         self.identity = identity
         self._source = source
         self._now = clock
+        self._usage = usage
 
     async def cycle(self) -> str:
         """Run the sync that is due (reconcile or incremental); returns which one ran."""
@@ -102,6 +104,7 @@ class ConnectionSync:
             hours_watermark=started,
             last_error=None,
             last_error_at=None,
+            budget_usage=self._usage(),
         )
         logger.info("sync: connection %s reconciled (%d bookings in the window)", cid, len(bookings))
 
@@ -128,7 +131,15 @@ class ConnectionSync:
         since = (hours_since or started) - WATERMARK_OVERLAP
         if await self._hours_changed(since):
             await mirror.replace_working_hours(self._store, cid, await self._source.read_working_hours(), started)
-        await mirror.set_state(self._store, cid, synced_at=started, last_error=None, last_error_at=None, **values)
+        await mirror.set_state(
+            self._store,
+            cid,
+            synced_at=started,
+            last_error=None,
+            last_error_at=None,
+            budget_usage=self._usage(),
+            **values,
+        )
 
     async def _hours_changed(self, since: datetime) -> bool:
         check = getattr(self._source, "working_hours_changed", None)

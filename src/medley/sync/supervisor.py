@@ -15,6 +15,7 @@ import socket
 from collections.abc import Awaitable, Callable
 
 from medley.config import Settings
+from medley.connectors.lanes import Lane, current_lane
 from medley.connectors.sync_source import SyncSource
 from medley.services.connector_pool import ConnectorPool
 from medley.store.connections import Connection, list_all_connections
@@ -73,7 +74,8 @@ class SyncSupervisor:
                 await connector.aclose()
                 continue
             logger.info("sync: this process syncs connection %s", connection.id)
-            sync = ConnectionSync(self._store, self._settings, identity, source)
+            usage = getattr(connector, "budget_usage", dict)
+            sync = ConnectionSync(self._store, self._settings, identity, source, usage=usage)
             self._tasks[connection.id] = asyncio.create_task(
                 self._hold(connection, sync, connector.aclose), name=f"sync:{connection.id}"
             )
@@ -99,6 +101,7 @@ class SyncSupervisor:
                 await close()
 
     async def _loop(self, sync: ConnectionSync) -> None:
+        current_lane.set(Lane.sync)  # this task's own context: every upstream call of the sync is in its lane
         failures = 0
         while True:
             try:

@@ -43,13 +43,17 @@ from medley.connectors.cliniko.errors import (
     unreachable,
     upload_error,
 )
+from medley.connectors.lanes import current_lane, request_deadline
 from medley.connectors.rate_budget import (
     DEFAULT_REQUESTS_PER_MINUTE,
     RateBudget,
+    Shares,
+    budget_key,
     build_rate_budget,
     rate_limited,
 )
-from medley.domain.errors import MedleyError
+from medley.domain.errors import ErrorCode, MedleyError
+from medley.metrics import UPSTREAM_CALLS
 
 logger = logging.getLogger("medley.connectors.cliniko")
 
@@ -68,6 +72,7 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.
 _MAX_PAGES = 10_000
 _MAX_REDIRECTS = 5
 _MIN_429_WAIT_SECONDS = 0.5
+_MIN_WRITE_SECONDS = 2.0
 # A page of 100 records is far below this; a patient attachment is at most 25 MB at Cliniko.
 _DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 
@@ -131,7 +136,11 @@ class ClinikoClient:
         )
         self._external_transport = external_transport
         self._external: httpx.AsyncClient | None = None
-        self._budget = rate_budget or build_rate_budget(key, redis_url=settings.redis_url, limit=requests_per_minute)
+        shares = Shares(write=settings.budget_write_share, sync=settings.budget_sync_share)
+        self._budget = rate_budget or build_rate_budget(
+            key, redis_url=settings.redis_url, limit=requests_per_minute, shares=shares
+        )
+        self.budget_name = budget_key(key)
         self._in_flight = asyncio.Semaphore(max(1, settings.upstream_concurrency))
         self._max_retries = max(0, settings.upstream_max_retries)
         self._max_rate_wait = max_rate_wait_seconds
@@ -142,6 +151,11 @@ class ClinikoClient:
     @property
     def base_url(self) -> str:
         return str(self._base)
+
+    def budget_usage(self) -> dict[str, int]:
+        """Requests per lane in the budget's current window (as this process counts them)."""
+        used = getattr(self._budget, "used", None)
+        return dict(used()) if used is not None else {}
 
     # ---- JSON API -------------------------------------------------------------------------------
 
@@ -301,10 +315,13 @@ class ClinikoClient:
         if accept is not None:
             headers["Accept"] = accept
         rate_wait_left = self._max_rate_wait
+        lane = current_lane.get()
+        lane_label = str(lane) if lane is not None else "other"
+        deadline = request_deadline.get()
         attempt = 0
         while True:
             if budgeted:
-                rate_wait_left -= await self._budget.acquire(rate_wait_left)
+                rate_wait_left -= await self._budget.acquire(min(rate_wait_left, _left(deadline)), lane)
             request = client.build_request(
                 method,
                 url,
@@ -314,11 +331,19 @@ class ClinikoClient:
                 files=files,
                 headers=headers,
             )
+            if not idempotent and _left(deadline) < _MIN_WRITE_SECONDS:
+                # Too little time left to hear the answer: a write is not started, rather than left unknown.
+                raise MedleyError(
+                    ErrorCode.TIMEOUT, "The request's deadline passed before the EHR could be asked; nothing was sent."
+                )
+            await self._take_connection(deadline)
             started = time.perf_counter()
             try:
-                async with self._in_flight:
-                    reply = await self._read(client, request, max_body_bytes or self._max_body_bytes)
+                reply = await self._read(
+                    client, request, max_body_bytes or self._max_body_bytes, min(self._deadline, _left(deadline))
+                )
             except httpx.TransportError as exc:
+                UPSTREAM_CALLS.labels("cliniko", lane_label, "0").inc()
                 elapsed = _ms(started)
                 if not idempotent and not isinstance(exc, _NOT_SENT):
                     logger.warning(
@@ -347,8 +372,11 @@ class ClinikoClient:
                     continue
                 logger.warning("cliniko %s %s -> %s after %.0f ms", method, template, type(exc).__name__, elapsed)
                 raise unreachable(template, exc) from exc
+            finally:
+                self._in_flight.release()
             elapsed = _ms(started)
             status = reply.status
+            UPSTREAM_CALLS.labels("cliniko", lane_label, str(status)).inc()
             if status == 429 and budgeted:
                 wait = self._rate_limit_wait(reply)
                 logger.info("cliniko %s %s -> 429 in %.0f ms (wait %.1f s)", method, template, elapsed, wait)
@@ -371,9 +399,22 @@ class ClinikoClient:
             logger.log(level, "cliniko %s %s -> %s in %.0f ms", method, template, status, elapsed)
             return reply
 
-    async def _read(self, client: httpx.AsyncClient, request: httpx.Request, max_body_bytes: int) -> Reply:
+    async def _take_connection(self, deadline: float | None) -> None:
+        """A free upstream connection, within the request's deadline (nothing has been sent yet)."""
         try:
-            async with asyncio.timeout(self._deadline):
+            async with asyncio.timeout(None if deadline is None else max(0.0, deadline - time.monotonic())):
+                await self._in_flight.acquire()
+        except TimeoutError:
+            raise MedleyError(
+                ErrorCode.TIMEOUT,
+                "The request's deadline passed while it waited for a connection to the EHR; nothing was sent.",
+            ) from None
+
+    async def _read(
+        self, client: httpx.AsyncClient, request: httpx.Request, max_body_bytes: int, limit: float
+    ) -> Reply:
+        try:
+            async with asyncio.timeout(max(0.0, limit)):
                 return await self._read_body(client, request, max_body_bytes)
         except TimeoutError:
             raise httpx.ReadTimeout("the upstream did not answer in time", request=request) from None
@@ -456,6 +497,11 @@ class ClinikoClient:
                 follow_redirects=False,
             )
         return self._external
+
+
+def _left(deadline: float | None) -> float:
+    """Seconds until the request's deadline (a large number without one)."""
+    return math.inf if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 def _ms(started: float) -> float:

@@ -170,6 +170,9 @@ class ClinikoConnector:
 
     # ---- the scheduling mirror -----------------------------------------------------------------
 
+    def budget_usage(self) -> dict[str, int]:
+        return self._client.budget_usage()
+
     def sync_source(self) -> ClinikoSyncReader:
         """What the mirror's sync reads, through this connector's client and budget."""
         return ClinikoSyncReader(self._client)

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("last_error_at", _UtcDateTime, nullable=True),
         sa.Column("lease_holder", sa.String(64), nullable=True),
         sa.Column("lease_expires_at", _UtcDateTime, nullable=True),
+        sa.Column("budget_usage", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["connection_id"], ["medley_connections.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("connection_id", name=op.f(f"pk_{_MIRROR}")),
     )
