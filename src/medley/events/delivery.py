@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 600.0
 _LEASE_MARGIN_SECONDS = 2.0
+_OUTCOME_BATCH_SECONDS = 0.02
 
 
 class DeliveryWorker:
@@ -41,12 +42,17 @@ class DeliveryWorker:
         self._lease = timedelta(
             seconds=max(settings.webhook_lease_seconds, settings.webhook_timeout_seconds + _LEASE_MARGIN_SECONDS)
         )
-        self._slots = asyncio.Semaphore(max(1, settings.webhook_concurrency))
+        self._concurrency = max(1, settings.webhook_concurrency)
         self._in_flight: set[asyncio.Task[None]] = set()
+        # Outcomes wait here briefly and are written many per transaction: a commit per delivery would
+        # cap a worker at the store's commit rate.
+        self._outcomes: list[tuple[Claimed, Outcome]] = []
+        self._outcomes_waiting = asyncio.Event()
 
     async def run(self) -> None:
         timeout = self._settings.webhook_timeout_seconds
-        limits = httpx.Limits(max_connections=max(1, self._settings.webhook_concurrency) * 2)
+        limits = httpx.Limits(max_connections=self._concurrency * 2, max_keepalive_connections=self._concurrency)
+        recorder = asyncio.create_task(self._record_outcomes(), name="medley-webhook-outcomes")
         async with httpx.AsyncClient(
             follow_redirects=False, timeout=httpx.Timeout(timeout), limits=limits, trust_env=False
         ) as client:
@@ -55,50 +61,71 @@ class DeliveryWorker:
             finally:
                 for task in self._in_flight:
                     task.cancel()
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+                recorder.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.gather(*self._in_flight, return_exceptions=True)
+                    await recorder
+                with contextlib.suppress(Exception):
+                    await self._write_outcomes()  # what finished before the stop (else the leases lapse)
 
     async def _loop(self, client: httpx.AsyncClient) -> None:
         next_purge = 0.0
         master_key = self._settings.master_key.get_secret_value()
+        # Claim in batches (a claim is a transaction): once a quarter of the slots are free.
+        batch = max(1, self._concurrency // 4)
         while True:
-            try:
-                if time.monotonic() >= next_purge:
-                    next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
-                    await outbox.purge_expired_events(
-                        self._store, retention=timedelta(days=self._settings.event_retention_days)
-                    )
-                await publish(self._store)
-                free = max(1, self._settings.webhook_concurrency) - len(self._in_flight)
-                claimed = (
-                    await outbox.claim(self._store, limit=free, lease=self._lease, master_key=master_key)
-                    if free > 0
-                    else []
-                )
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("could not read the webhook outbox; trying again shortly")
-                claimed = []
+            free = self._concurrency - len(self._in_flight)
+            claimed: list[Claimed] = []
+            if free >= batch:
+                try:
+                    if time.monotonic() >= next_purge:
+                        next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+                        await outbox.purge_expired_events(
+                            self._store, retention=timedelta(days=self._settings.event_retention_days)
+                        )
+                    await publish(self._store)
+                    claimed = await outbox.claim(self._store, limit=free, lease=self._lease, master_key=master_key)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("could not read the webhook outbox; trying again shortly")
             for delivery in claimed:
                 task = asyncio.create_task(self._deliver(client, delivery))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
-            if not claimed:
-                await asyncio.sleep(self._settings.webhook_poll_seconds)
-            elif len(self._in_flight) >= self._settings.webhook_concurrency:
+            if claimed and len(claimed) == free:
                 await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
+            elif self._in_flight:
+                await asyncio.wait(
+                    self._in_flight, timeout=self._settings.webhook_poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+            else:
+                await asyncio.sleep(self._settings.webhook_poll_seconds)
 
     async def _deliver(self, client: httpx.AsyncClient, delivery: Claimed) -> None:
         outcome = await self._attempt(client, delivery)
-        try:
-            await outbox.finish(self._store, delivery, outcome, retry_scale=self._settings.webhook_retry_scale)
-        except Exception:
-            # The lease will lapse and the delivery will be sent again: at least once, never lost.
-            logger.exception("delivery %s: could not record the outcome", delivery.id)
+        self._outcomes.append((delivery, outcome))
+        self._outcomes_waiting.set()
         level = logging.DEBUG if outcome.succeeded else logging.INFO
         logger.log(level, "delivery %s of subscription %s: %s", delivery.id, delivery.subscription_id,
                    outcome.status_code if outcome.status_code is not None else outcome.error)
+
+    async def _record_outcomes(self) -> None:
+        while True:
+            await self._outcomes_waiting.wait()
+            await asyncio.sleep(_OUTCOME_BATCH_SECONDS)  # let a few more finish
+            self._outcomes_waiting.clear()
+            try:
+                await self._write_outcomes()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The leases will lapse and these deliveries will be sent again: at least once, never lost.
+                logger.exception("could not record the outcome of webhook deliveries")
+
+    async def _write_outcomes(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        await outbox.finish_many(self._store, outcomes, retry_scale=self._settings.webhook_retry_scale)
 
     async def _attempt(self, client: httpx.AsyncClient, delivery: Claimed) -> Outcome:
         try:

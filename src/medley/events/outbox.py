@@ -11,12 +11,13 @@ the lease token), so a worker that overran its lease cannot overwrite a newer at
 from __future__ import annotations
 
 import json
-import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 
 from medley.domain.errors import DetailCode, MedleyError
 from medley.events.schedule import next_delay
@@ -24,8 +25,6 @@ from medley.events.subscriptions import disable_gone, signing_secrets
 from medley.events.transactions import read_then_write
 from medley.store.database import Store
 from medley.store.tables import EventRow, WebhookDeliveryRow, WebhookSubscriptionRow
-
-logger = logging.getLogger(__name__)
 
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
 MAX_LIST = 100
@@ -130,35 +129,56 @@ async def claim(store: Store, *, limit: int, lease: timedelta, master_key: str) 
         ]
 
 
-async def finish(store: Store, claimed: Claimed, outcome: Outcome, *, retry_scale: float) -> None:
-    """Record one attempt: success, a retry at the next step of the schedule, or giving up."""
-    now = datetime.now(UTC)
+def _outcome_values(claimed: Claimed, outcome: Outcome, now: datetime, retry_scale: float) -> dict[str, object]:
     attempts = claimed.attempts + 1
     values: dict[str, object] = {
+        "b_id": claimed.id, "b_token": claimed.lease_token,
         "attempts": attempts, "last_attempt_at": now, "last_status_code": outcome.status_code,
-        "last_error": outcome.error[:200] if outcome.error else None, "lease_until": None, "lease_token": None,
+        "last_error": outcome.error[:200] if outcome.error else None,
     }
-    gone = outcome.status_code == 410
     if outcome.succeeded:
         values.update(status=SUCCEEDED, next_attempt_at=None)
     else:
+        gone = outcome.status_code == 410
         delay = None if gone else next_delay(attempts, scale=retry_scale, retry_after=outcome.retry_after)
         values.update(
             status=FAILED if delay is None else PENDING,
             next_attempt_at=None if delay is None else now + delay,
         )
+    return values
+
+
+_deliveries = cast(Table, WebhookDeliveryRow.__table__)
+# Written only by the lease's holder: a worker that overran its lease changes nothing.
+_RECORD_OUTCOME = (
+    update(_deliveries)
+    .where(_deliveries.c.id == bindparam("b_id"), _deliveries.c.lease_token == bindparam("b_token"))
+    .values(
+        attempts=bindparam("attempts"), last_attempt_at=bindparam("last_attempt_at"),
+        last_status_code=bindparam("last_status_code"), last_error=bindparam("last_error"),
+        status=bindparam("status"), next_attempt_at=bindparam("next_attempt_at"),
+        lease_until=None, lease_token=None,
+    )
+)
+
+
+async def finish_many(store: Store, results: Sequence[tuple[Claimed, Outcome]], *, retry_scale: float) -> None:
+    """Record attempts in one transaction (one commit for many outcomes is what makes a worker fast):
+    success, a retry at the next step of the schedule, or giving up; a 410 disables the subscription."""
+    if not results:
+        return
+    now = datetime.now(UTC)
+    rows = [_outcome_values(claimed, outcome, now, retry_scale) for claimed, outcome in results]
+    gone = {claimed.subscription_id for claimed, outcome in results if outcome.status_code == 410}
     async with store.sessions() as session, session.begin():
-        result = await session.execute(
-            update(WebhookDeliveryRow)
-            .where(WebhookDeliveryRow.id == claimed.id, WebhookDeliveryRow.lease_token == claimed.lease_token)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(result, "rowcount", 0):
-            logger.warning("delivery %s: lease lost before its outcome was written", claimed.id)
-            return
-        if gone:
-            await disable_gone(session, claimed.subscription_id)
+        await session.execute(_RECORD_OUTCOME, rows)
+        for subscription_id in sorted(gone):
+            await disable_gone(session, subscription_id)
+
+
+async def finish(store: Store, claimed: Claimed, outcome: Outcome, *, retry_scale: float) -> None:
+    """Record one attempt (see ``finish_many``)."""
+    await finish_many(store, [(claimed, outcome)], retry_scale=retry_scale)
 
 
 async def purge_expired_events(store: Store, *, retention: timedelta, batch: int = 1000) -> int:
