@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from medley.connectors.cliniko.field_paths import field_errors
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 
 _MAX_MESSAGE_CHARS = 500
@@ -101,7 +102,11 @@ def error_for_status(reply: Reply, path_template: str) -> MedleyError:
     if status == 404:
         return ClinikoNotFound(path_template)
     if status in (400, 422):
-        return _detail(ErrorCode.BAD_REQUEST, "Cliniko refused the request as invalid.", emr, DetailCode.BAD_INPUT)
+        detail = "Cliniko refused the request as invalid."
+        fields = field_errors(emr["message"], "Cliniko refused", emr)
+        if fields:
+            return MedleyError(ErrorCode.BAD_REQUEST, detail, fields)
+        return _detail(ErrorCode.BAD_REQUEST, detail, emr, DetailCode.BAD_INPUT)
     if status in (401, 403):
         detail = (
             f"Cliniko refused the API key (HTTP {status}): check that the key is valid, belongs to this "
