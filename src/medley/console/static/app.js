@@ -5,6 +5,7 @@ import { ApiClient, CareUnitApi } from "./api.js";
 import { renderCalendar, selectDay } from "./calendar.js";
 import { appointmentDialog, bookingDialog, setupDialogs } from "./dialogs.js";
 import { h, hideProblem, replaceChildren, showProblem } from "./dom.js";
+import { startEventStream } from "./events.js";
 import {
   addDays, civilDateOf, formatDateTime, formatWeek, instantOf, mondayOf, personName,
 } from "./format.js";
@@ -257,6 +258,7 @@ function wireControls() {
 async function start() {
   setupDialogs(() => (els.patientView.hidden ? els.calendarHeading : $("patient-heading")));
   wireControls();
+  startEventStream(client, $("event-list"), $("event-note"));
   try {
     const emrs = await client.get("/emrs");
     const emr = emrs.find((e) => e.connected);
