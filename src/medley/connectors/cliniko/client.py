@@ -73,6 +73,8 @@ _MAX_PAGES = 10_000
 _MAX_REDIRECTS = 5
 _MIN_429_WAIT_SECONDS = 0.5
 _MIN_WRITE_SECONDS = 2.0
+# A refused fan-out is retried once the budget's sliding window has moved on.
+_WINDOW_FOR_RETRY = 60.0
 # A page of 100 records is far below this; a patient attachment is at most 25 MB at Cliniko.
 _DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 
@@ -151,6 +153,18 @@ class ClinikoClient:
     @property
     def base_url(self) -> str:
         return str(self._base)
+
+    async def ensure_headroom(self, cost: int, what: str) -> None:
+        """Refuse up front (429, nothing sent) a read whose ``cost`` in requests exceeds what its lane may send
+        now: better than starting a fan-out that the budget would leave half-done."""
+        room = await self._budget.headroom(current_lane.get())
+        if cost > room:
+            error = rate_limited(_WINDOW_FOR_RETRY)
+            error.detail = (
+                f"{what} needs {cost} requests to the EHR and only {room} are left in its request budget now; "
+                f"narrow it (fewer days, a resource or a service) or retry after {error.headers['Retry-After']} s."
+            )
+            raise error
 
     def budget_usage(self) -> dict[str, int]:
         """Requests per lane in the budget's current window (as this process counts them)."""

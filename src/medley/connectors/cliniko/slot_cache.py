@@ -45,6 +45,10 @@ class SlotMemory(Protocol):
         """Forget the answers of these practitioners (``None``: of everyone), after one of our writes."""
         ...
 
+    def remembers(self, key: SlotKey) -> bool:
+        """Whether an answer for ``key`` is at hand without an upstream call (as far as this process knows)."""
+        ...
+
 
 class SlotCache:
     """This process's own memory (least recently stored entries dropped beyond ``max_entries``)."""
@@ -60,6 +64,9 @@ class SlotCache:
         if hit is None or hit[1] <= time.monotonic():
             return False, None
         return True, hit[0]
+
+    def remembers(self, key: SlotKey) -> bool:
+        return self.get(key)[0]
 
     def put(self, key: SlotKey, starts: Starts) -> None:
         if self._ttl <= 0:
@@ -97,6 +104,11 @@ class RedisSlotCache:
         self._prefix = f"{namespace}:slots:"
         self._ttl_ms = int(ttl_seconds * 1000)
         self._fallback = fallback
+
+    def remembers(self, key: SlotKey) -> bool:
+        # Redis is not asked here (this check runs before a read is allowed to start): counting a shared
+        # answer as a cost can only make the budget check stricter, never let a read overrun it.
+        return self._fallback.remembers(key)
 
     def _hash(self, practitioner_id: str) -> str:
         return self._prefix + practitioner_id

@@ -8,7 +8,8 @@ over every pair and every 7-day window, concurrently. A pair not enabled for onl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
 from medley.connectors.cliniko import mapping
@@ -16,7 +17,7 @@ from medley.connectors.cliniko.client import ClinikoClient, QueryParams
 from medley.connectors.cliniko.errors import ClinikoNotFound
 from medley.connectors.cliniko.fanout import gather_all
 from medley.connectors.cliniko.reference import Practice
-from medley.connectors.cliniko.slot_cache import SlotMemory
+from medley.connectors.cliniko.slot_cache import SlotKey, SlotMemory
 from medley.domain.models import Timeslot
 
 WINDOW_DAYS = 7
@@ -49,6 +50,9 @@ async def find_timeslots(
         return []
     windows = date_windows(begin.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date())
     jobs = [(pair, window) for pair in pairs for window in windows]
+    if not fresh:
+        uncached = [job for job in jobs if cache is None or not cache.remembers(_key(care_unit_id, *job))]
+        await client.ensure_headroom(len(uncached), "This timeslot read")
     found = await gather_all([_cached_times(client, cache, care_unit_id, pair, window, fresh) for pair, window in jobs])
     slots: dict[tuple[datetime, str, str], Timeslot] = {}
     for ((practitioner_id, type_id), _window), starts in zip(jobs, found, strict=True):
@@ -129,13 +133,53 @@ def _window_params(window: Window) -> QueryParams:
     return [("from", window[0].isoformat()), ("to", window[1].isoformat())]
 
 
+def _key(care_unit_id: str, pair: Pair, window: Window) -> SlotKey:
+    return (care_unit_id, pair[0], pair[1], window[0], window[1])
+
+
 async def _cached_times(
     client: ClinikoClient, cache: SlotMemory | None, care_unit_id: str, pair: Pair, window: Window, fresh: bool
 ) -> list[datetime] | None:
     if cache is None:
         return await _available_times(client, care_unit_id, pair, window)
-    key = (care_unit_id, pair[0], pair[1], window[0], window[1])
-    return await cache.get_or_load(key, lambda: _available_times(client, care_unit_id, pair, window), fresh=fresh)
+    key = _key(care_unit_id, pair, window)
+    if fresh:
+        return await cache.get_or_load(key, lambda: _available_times(client, care_unit_id, pair, window), fresh=True)
+    # Identical reads in flight share one upstream call (a burst of visitors on one calendar).
+    return await _IN_FLIGHT.run(
+        (id(client), key),
+        lambda: cache.get_or_load(key, lambda: _available_times(client, care_unit_id, pair, window), fresh=False),
+    )
+
+
+class _InFlight:
+    """Coalesces identical concurrent loads: the first caller loads, the others await its result."""
+
+    def __init__(self) -> None:
+        self._loads: dict[object, asyncio.Future[list[datetime] | None]] = {}
+
+    async def run(
+        self, key: object, load: Callable[[], Awaitable[list[datetime] | None]]
+    ) -> list[datetime] | None:
+        pending = self._loads.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[list[datetime] | None] = asyncio.get_running_loop().create_future()
+        self._loads[key] = future
+        try:
+            result = await load()
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody else waited
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._loads[key]
+
+
+_IN_FLIGHT = _InFlight()
 
 
 async def _available_times(

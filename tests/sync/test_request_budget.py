@@ -1,0 +1,59 @@
+"""The EHR's request budget as a client meets it: a read too costly for what is left is refused up front,
+and writes keep their reserved share whatever reads do."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.server import running_medley
+from tests.sync.conftest import SANDBOX_HEADERS
+
+
+@pytest.fixture(scope="module")
+def tight_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """The sandbox at 40 requests a minute, and no mirror (every read goes live)."""
+    data_dir: Path = tmp_path_factory.mktemp("medley-budget")
+    env = {"MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE": "40", "MEDLEY_SYNC_ENABLED": "false"}
+    with (
+        running_medley("serve", env, data_dir) as base,
+        httpx.Client(
+            base_url=base + "/api/emrs/cliniko/care-units/1001", headers=SANDBOX_HEADERS, timeout=30.0
+        ) as client,
+    ):
+        yield client
+
+
+def test_a_read_costlier_than_the_budget_left_is_refused_before_it_starts(tight_api: httpx.Client) -> None:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    costly = tight_api.get(
+        "/timeslots", params={"start": start.isoformat(), "end": (start + timedelta(days=56)).isoformat()}
+    )
+    assert costly.status_code == 429, costly.text
+    problem = costly.json()
+    assert problem["code"] == "RATE_LIMITED"
+    assert "narrow it" in problem["detail"]
+    assert int(costly.headers["Retry-After"]) >= 1
+
+    # Nothing was spent on it: writes still have their share, and so do narrow reads.
+    patient = tight_api.post(
+        "/patients",
+        json={"first_name": "Budget", "last_name": f"Test-{uuid.uuid4().hex[:8]}", "birth_date": "1990-02-03"},
+    )
+    assert patient.status_code in (200, 201), patient.text
+    narrow = tight_api.get(
+        "/timeslots",
+        params={
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=3)).isoformat(),
+            "resource_id": "2001",
+            "healthcare_service_id": "3002",
+        },
+    )
+    assert narrow.status_code == 200, narrow.text
+    assert narrow.headers["medley-data-source"] == "live"
