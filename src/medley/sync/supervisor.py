@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
@@ -35,7 +36,8 @@ class SyncSupervisor:
         self._store = store
         self._settings = settings
         self._connectors = connectors
-        self.holder = f"{socket.gethostname()[:40]}:{secrets.token_hex(6)}"
+        # Host and pid tell an operator which process syncs what (``medley sync status``).
+        self.holder = f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
         self._tasks: dict[str, asyncio.Task[None]] = {}
 
     async def run(self) -> None:
@@ -46,7 +48,8 @@ class SyncSupervisor:
                     await self._scan()
                 except Exception:  # a store outage must not end the supervisor
                     logger.warning("sync: could not list connections; retrying", exc_info=False)
-                await asyncio.sleep(SCAN_SECONDS)
+                # Often enough that a connection whose syncer died is taken over within one lease period.
+                await asyncio.sleep(min(SCAN_SECONDS, self._settings.sync_lease_seconds / 3))
         finally:
             for task in self._tasks.values():
                 task.cancel()
