@@ -296,3 +296,50 @@ def test_the_cli_lists_adds_and_removes_webhooks(deployment: Deployment) -> None
     removed = deployment.cli("webhooks", "remove", "--app", "sandbox", webhook_id)
     assert removed.returncode == 0, removed.stderr
     assert webhook_id not in deployment.cli("webhooks", "list", "--app", "sandbox").stdout
+
+
+def _slots(api: httpx.Client, unit: str, **params: str) -> list[dict[str, Json]]:
+    response = api.get(f"/emrs/cliniko/care-units/{unit}/timeslots", params=params)
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+def _appointment_events(receiver: Receiver, appointment_id: str, count: int) -> list[dict[str, Json]]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = [d.event for d in receiver.accepted() if d.event["data"].get("appointment_id") == appointment_id]
+        if len(found) >= count:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} events of appointment {appointment_id}")
+
+
+def test_a_booking_a_move_and_a_cancel_are_three_exact_events(api: httpx.Client) -> None:
+    unit = _unit(api)
+    patient = _new_patient(api, unit)
+    base = f"/emrs/cliniko/care-units/{unit}"
+    kinds = ["created", "rescheduled", "cancelled", "updated"]
+    with running_receiver() as receiver, subscribed(api, receiver, [f"appointment.{k}" for k in kinds]):
+        slot = _slots(api, unit)[0]
+        booked = api.post(f"{base}/appointments", json={**slot, "patient_id": patient["id"]})
+        assert booked.status_code == 201, booked.text
+        appointment = booked.json()[0]
+        [created] = _appointment_events(receiver, appointment["id"], 1)
+        assert created["type"] == "appointment.created" and created["data"]["status"] == "booked"
+        later = next(
+            s for s in _slots(api, unit, resource_id=slot["resource_id"],
+                              healthcare_service_id=slot["healthcare_service_id"])
+            if s["start"] != slot["start"]
+        )
+        moved = api.patch(
+            f"{base}/appointments/{appointment['id']}", json={"start": later["start"], "end": later["end"]}
+        )
+        assert moved.status_code == 200, moved.text
+        assert _appointment_events(receiver, appointment["id"], 2)[1]["type"] == "appointment.rescheduled"
+        cancelled = api.patch(f"{base}/appointments/{appointment['id']}", json={"status": "cancelled"})
+        assert cancelled.status_code == 200, cancelled.text
+        assert _appointment_events(receiver, appointment["id"], 3)[2]["type"] == "appointment.cancelled"
+        time.sleep(2)  # the sync reads the same changes again: still one event per change
+        assert [e["type"] for e in _appointment_events(receiver, appointment["id"], 3)] == [
+            "appointment.created", "appointment.rescheduled", "appointment.cancelled"
+        ]

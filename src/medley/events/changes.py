@@ -7,8 +7,9 @@ gives one event.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -40,7 +41,18 @@ class AppointmentState:
 
     @property
     def version(self) -> str:
-        return self.updated_at.isoformat()
+        """The EHR's version of the record and a digest of what an event reports, all in UTC. Two changes
+        within the EHR's timestamp resolution (one second in Cliniko) are two versions; one state seen twice,
+        by our write and by the sync, whatever offset each wrote its times with, is one."""
+        reported = "|".join(
+            str(value)
+            for value in (
+                self.start.astimezone(UTC).isoformat(), self.end.astimezone(UTC).isoformat(), self.resource_id,
+                self.status, self.healthcare_service_id, self.patient_id, self.care_unit_id,
+            )
+        )
+        digest = hashlib.sha256(reported.encode()).hexdigest()[:16]
+        return f"{self.updated_at.astimezone(UTC).isoformat()}#{digest}"
 
     def data(self) -> dict[str, Any]:
         return {
