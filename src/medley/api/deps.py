@@ -16,7 +16,8 @@ from medley.api.ids import parse_plain_id
 from medley.api.runtime import Runtime
 from medley.connectors.base import Connector
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
-from medley.store.applications import Application, TooManyAttempts
+from medley.store.applications import Application
+from medley.store.auth_throttle import AuthenticationBusy, TooManyAttempts
 
 CLIENT_ID_HEADER = "x-leyr-client-id"
 CLIENT_SECRET_HEADER = "x-leyr-client-secret"  # noqa: S105 - a header name, not a secret
@@ -77,6 +78,14 @@ async def authenticate(
             "Too many failed authentication attempts; try again later.",
             [],
             headers={"Retry-After": str(max(1, int(exc.retry_after)))},
+        ) from None
+    except AuthenticationBusy as exc:
+        detail = "Too many client secrets are being verified at this moment; retry in a second."
+        raise MedleyError(
+            ErrorCode.SERVICE_UNAVAILABLE,
+            detail,
+            [ErrorDetail(DetailCode.AUTHENTICATION_BUSY, detail)],
+            headers={"Retry-After": str(max(1, round(exc.retry_after)))},
         ) from None
     if application is None:
         raise _unauthorized("Application with the provided client ID was not found, or the secret is wrong.")
