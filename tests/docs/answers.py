@@ -4,11 +4,16 @@ Shape means the keys: every JSON object shown must have exactly the keys of the 
 added to a record, or dropped from it, shows up as a documentation failure), arrays are compared item by
 item as far as the page shows them, and scalar values may differ (ids, times and request ids change from
 run to run). A body that is not JSON is compared as text.
+
+Problem documents are also checked by value: their ``code``, ``status``, ``title``, each error's
+``error_code`` and ``path``, and the messages (``detail``, ``details``), where ``…`` in the documented
+message stands for any text (a number of seconds, an id).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import httpx
@@ -49,11 +54,36 @@ def mismatches(
     return problems
 
 
+_PROBLEM_VALUES = frozenset({"code", "status", "title", "detail"})
+_PROBLEM_ERROR_VALUES = frozenset({"error_code", "path", "details"})
+
+
+def _value_mismatches(expected: dict[str, Any], actual: dict[str, Any], where: str) -> list[str]:
+    """The values a problem document must show as documented (its messages, with ``…`` as a wildcard)."""
+    if {"code", "errors"} <= set(expected):
+        keys = _PROBLEM_VALUES
+    elif "error_code" in expected:
+        keys = _PROBLEM_ERROR_VALUES
+    else:
+        return []
+    problems = []
+    for key in sorted(keys & set(expected) & set(actual)):
+        documented, real = expected[key], actual[key]
+        if isinstance(documented, str) and isinstance(real, str):
+            pattern = ".*".join(re.escape(part) for part in documented.split("…"))
+            if re.fullmatch(pattern, real, re.DOTALL):
+                continue
+        elif documented == real:
+            continue
+        problems.append(f"{where}.{key} is {real!r}, documented {documented!r}")
+    return problems
+
+
 def shape_mismatches(expected: Any, actual: Any, where: str) -> list[str]:
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [f"{where}: an object is documented, got {type(actual).__name__}"]
-        problems = []
+        problems = _value_mismatches(expected, actual, where)
         if set(expected) != set(actual):
             missing, extra = sorted(set(expected) - set(actual)), sorted(set(actual) - set(expected))
             problems.append(f"{where}: keys differ (documented but absent: {missing}; undocumented: {extra})")

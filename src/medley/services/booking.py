@@ -253,6 +253,10 @@ async def _taken(
             "No free timeslot starts at this time for this resource and service: it is outside their working "
             "hours or on time off, or not a start time the service offers."
         )
+    theirs = next((a for a in in_the_way if wanted.made(a)), None)
+    if theirs is not None:
+        # Typically a retry without an Idempotency-Key after a lost answer: say that it is theirs.
+        raise _no_slot(f"This patient already has this booking (appointment {theirs.id}).")
     now = datetime.now(UTC)
     if any(a.created_at is not None and a.created_at >= now - _JUST_BOOKED for a in in_the_way):
         raise _no_slot("This timeslot has just been booked by someone else.")
