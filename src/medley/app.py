@@ -15,6 +15,7 @@ import httpx
 import uvicorn
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
+from sqlalchemy.engine import make_url
 
 from medley import __version__
 from medley.api.cache_control import NoStoreMiddleware
@@ -206,7 +207,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _banner(settings: Settings, host: str, port: int) -> str:
     base = f"http://{host}:{port}"
-    lines = [f"Medley {__version__} on {base}  (API docs: {base}/docs)"]
+    store = make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+    lines = [f"Medley {__version__} on {base}  (API docs: {base}/docs)", f"Store: {store}"]
     if settings.sandbox:
         lines += [
             "Sandbox mode: a Cliniko-compatible practice is built in (MEDLEY_SANDBOX=false turns it off).",

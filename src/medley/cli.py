@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -57,9 +58,33 @@ PortOption = Annotated[int | None, typer.Option(help="Port to listen on [default
 AppOption = Annotated[str, typer.Option("--app", help="The application's client id.")]
 
 
-def _with_store(work: Callable[[Store, Settings], Awaitable[T]]) -> T:
-    """Open the store (bringing its schema up to date), run ``work``, close it; errors exit with code 1."""
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file ``url`` names, when it does not exist yet (None for PostgreSQL or an existing file)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database).expanduser().resolve()
+    return None if path.exists() else path
+
+
+def _with_store(work: Callable[[Store, Settings], Awaitable[T]], *, create: bool = False) -> T:
+    """Open the store (bringing its schema up to date), run ``work``, close it; errors exit with code 1.
+
+    Says on stderr which store it uses; without ``create``, a store that does not exist yet is an error,
+    never an empty one made here (then the server would not know what this command wrote).
+    """
     settings = load_settings()
+    url = settings.resolved_database_url
+    missing = _missing_sqlite_file(url)
+    if missing is not None and not create:
+        typer.echo(
+            f"Error: there is no Medley store at {missing}. Start the server once (medley serve, or make run) "
+            "or run medley db upgrade to create it, or point MEDLEY_DATA_DIR / MEDLEY_DATABASE_URL at yours.",
+            err=True,
+        )
+        raise typer.Exit(1)
+    shown = make_url(url).render_as_string(hide_password=True)
+    typer.echo(f"Store: {shown}" + (" (new: created now)" if missing is not None else ""), err=True)
 
     async def run() -> T:
         store = Store.from_url(settings.resolved_database_url)
@@ -120,7 +145,7 @@ def apps_create(name: Annotated[str, typer.Argument(help="A name people will rec
     async def work(store: Store, _: Settings) -> tuple[Application, str]:
         return await create_application(store, name)
 
-    application, secret = _with_store(work)
+    application, secret = _with_store(work, create=True)
     typer.echo(f"Created application {application.name!r}.")
     typer.echo(f"  client id:     {application.client_id}")
     typer.echo(f"  client secret: {secret}")
@@ -265,7 +290,7 @@ def db_upgrade() -> None:
     async def work(store: Store, settings: Settings) -> str:
         return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
 
-    typer.echo(f"The store at {_with_store(work)} is up to date.")
+    typer.echo(f"The store at {_with_store(work, create=True)} is up to date.")
 
 
 def _event_json(event: AuditEvent) -> str:

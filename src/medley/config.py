@@ -19,10 +19,18 @@ DEFAULT_SANDBOX_CLIENT_SECRET = "sandbox-secret-change-me"  # noqa: S105 - docum
 DEFAULT_MASTER_KEY = "medley-dev-master-key-not-for-production"
 
 
+DEFAULT_DATA_DIR = Path("~/.local/share/medley")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MEDLEY_", env_file=None, extra="ignore")
 
-    data_dir: Path = Field(default=Path(".medley"), description="Where the embedded SQLite files live.")
+    # Absolute once read (see ``_absolute_data_dir``), so ``medley serve`` and every other command find
+    # the same store whatever directory they are run from.
+    data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR,
+        description="Where the embedded SQLite files live; the same for every command wherever it runs.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = Field(default=None, description="Base URL advertised in the OpenAPI `servers`.")
@@ -140,6 +148,11 @@ class Settings(BaseSettings):
     webhook_allow_private_urls: bool = Field(
         default=False, description="Allow http and private, loopback, link-local addresses (SSRF rules off)."
     )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
 
     @field_validator("trusted_proxies")
     @classmethod
