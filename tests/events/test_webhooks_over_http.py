@@ -4,6 +4,7 @@ independent ``standardwebhooks`` library in the receiver."""
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
 from collections import Counter
@@ -343,3 +344,19 @@ def test_a_booking_a_move_and_a_cancel_are_three_exact_events(api: httpx.Client)
         assert [e["type"] for e in _appointment_events(receiver, appointment["id"], 3)] == [
             "appointment.created", "appointment.rescheduled", "appointment.cancelled"
         ]
+
+
+def test_webhook_calls_are_audited_with_ids_only(api: httpx.Client, deployment: Deployment) -> None:
+    created = api.post("/webhooks", json={"url": "http://127.0.0.1:9/audited", "description": "front desk"})
+    webhook_id = created.json()["id"]
+    assert api.delete(f"/webhooks/{webhook_id}").status_code == 204
+    deadline = time.monotonic() + 15
+    while True:
+        trail = deployment.cli("audit", "--app", "sandbox", "--json", "--limit", "200")
+        records = [json.loads(line) for line in trail.stdout.splitlines() if line.startswith("{")]
+        mine = [r for r in records if webhook_id in r["record_ids"]]
+        if {r["operation"] for r in mine} >= {"webhooks.create", "webhooks.delete"}:
+            break
+        assert time.monotonic() < deadline, trail.stdout[-2000:]
+        time.sleep(0.3)
+    assert "whsec_" not in trail.stdout and "front desk" not in trail.stdout
