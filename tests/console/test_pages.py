@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from medley.app import create_app
-from medley.config import Settings
+from medley.config import DEFAULT_SANDBOX_CLIENT_SECRET, Settings
 from medley.console import install_console
 from medley.console.api_docs import security_presets
 from medley.console.pages import sandbox_credentials
@@ -43,24 +43,39 @@ def _config(page: str, element_id: str) -> dict[str, object]:
     return config
 
 
-async def test_console_page_carries_the_sandbox_credentials_safely(sandbox: httpx.AsyncClient) -> None:
+async def test_console_page_never_carries_a_custom_sandbox_secret(sandbox: httpx.AsyncClient) -> None:
     response = await sandbox.get("/console")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     csp = response.headers["content-security-policy"]
     assert "script-src 'self';" in csp and "unsafe-inline" not in csp
-    # The secret cannot close the script element: it is only readable as JSON.
-    assert SECRET not in response.text
+    assert SECRET not in response.text and "s3cret" not in response.text
     config = _config(response.text, "medley-console-config")
-    assert config["headers"] == {"x-leyr-client-id": "sandbox", "x-leyr-client-secret": SECRET}
+    # A secret someone chose is asked for in the page, never handed out with it.
+    assert config["headers"] == {"x-leyr-client-id": "sandbox"}
+    assert config["askSecret"] is True
     assert config["apiBase"] == "/api"
+
+
+async def test_console_page_carries_the_documented_default_secret_safely() -> None:
+    async with _client(Settings(sandbox=True, sandbox_client_id="</script><!--&")) as client:
+        response = await client.get("/console")
+    # The values cannot close the script element: they are only readable as JSON.
+    assert "</script><!--&" not in response.text
+    config = _config(response.text, "medley-console-config")
+    assert config["headers"] == {
+        "x-leyr-client-id": "</script><!--&", "x-leyr-client-secret": DEFAULT_SANDBOX_CLIENT_SECRET
+    }
+    assert config["askSecret"] is False
 
 
 async def test_console_assets_ship_with_the_package(sandbox: httpx.AsyncClient) -> None:
     page = (await sandbox.get("/console")).text
     assets = re.findall(r'(?:src|href)="(/(?:console|docs)/static/[^"]+)"', page)
     assert len(assets) >= 2
-    modules = ["api.js", "calendar.js", "dialogs.js", "dom.js", "format.js", "layout.js", "patient.js"]
+    modules = [
+        "api.js", "calendar.js", "credentials.js", "dialogs.js", "dom.js", "format.js", "layout.js", "patient.js"
+    ]
     for path in [*assets, *(f"/console/static/{m}" for m in modules)]:
         response = await sandbox.get(path)
         assert response.status_code == 200, path
@@ -77,9 +92,14 @@ async def test_console_is_absent_without_the_sandbox() -> None:
 
 
 def test_swagger_ui_is_pre_authorised_with_the_gateways_own_schemes(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path, sandbox_client_secret=SecretStr(SECRET))
+    settings = Settings(data_dir=tmp_path)
     openapi = create_app(settings).openapi()
-    assert security_presets(openapi, sandbox_credentials(settings)) == {"ClientId": "sandbox", "ClientSecret": SECRET}
+    assert security_presets(openapi, sandbox_credentials(settings)) == {
+        "ClientId": "sandbox", "ClientSecret": DEFAULT_SANDBOX_CLIENT_SECRET
+    }
+    # A custom secret is typed in Swagger UI's Authorize dialog, never pre-filled for whoever opens /docs.
+    custom = Settings(data_dir=tmp_path, sandbox_client_secret=SecretStr(SECRET))
+    assert security_presets(openapi, sandbox_credentials(custom)) == {"ClientId": "sandbox"}
 
 
 async def test_docs_assets_are_local_and_redoc_makes_no_outside_request(sandbox: httpx.AsyncClient) -> None:

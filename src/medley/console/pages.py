@@ -1,5 +1,9 @@
 """The sandbox console: one HTML page and its static modules, given the sandbox application's credentials
-so it calls the public API exactly as an integrator's client does."""
+so it calls the public API exactly as an integrator's client does.
+
+Only the documented default secret is ever put in a page: anyone who can reach the server may open it. When
+``MEDLEY_SANDBOX_CLIENT_SECRET`` is set to anything else, the page carries the client id alone and the
+console asks for the secret (kept in the browser tab's ``sessionStorage``)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from medley.api.deps import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER
-from medley.config import Settings
+from medley.config import DEFAULT_SANDBOX_CLIENT_SECRET, Settings
 from medley.console.templating import CONSOLE_CSP, PageTemplate, page_response
 
 CONSOLE_PATH = "/console"
@@ -18,18 +22,22 @@ CONSOLE_STATIC_PATH = "/console/static"
 
 
 def sandbox_credentials(settings: Settings) -> dict[str, str]:
-    """The headers the built-in sandbox application authenticates with (public, documented values)."""
-    return {
-        CLIENT_ID_HEADER: settings.sandbox_client_id,
-        CLIENT_SECRET_HEADER: settings.sandbox_client_secret.get_secret_value(),
-    }
+    """The sandbox application's headers a page may carry: the client id, and the secret only while it is the
+    public, documented default (a secret someone chose is never handed to whoever asks for a page)."""
+    headers = {CLIENT_ID_HEADER: settings.sandbox_client_id}
+    secret = settings.sandbox_client_secret.get_secret_value()
+    if secret == DEFAULT_SANDBOX_CLIENT_SECRET:
+        headers[CLIENT_SECRET_HEADER] = secret
+    return headers
 
 
 def console_config(settings: Settings, root_path: str) -> dict[str, Any]:
+    headers = sandbox_credentials(settings)
     return {
         "apiBase": f"{root_path}/api",
         "docsUrl": f"{root_path}/docs",
-        "headers": sandbox_credentials(settings),
+        "headers": headers,
+        "askSecret": CLIENT_SECRET_HEADER not in headers,
     }
 
 

@@ -2,6 +2,7 @@
 // and the wiring between the controls, the API and the views.
 
 import { ApiClient, CareUnitApi } from "./api.js";
+import { withSecret } from "./credentials.js";
 import { renderCalendar, selectDay } from "./calendar.js";
 import { appointmentDialog, bookingDialog, setupDialogs } from "./dialogs.js";
 import { h, hideProblem, replaceChildren, showProblem } from "./dom.js";
@@ -258,9 +259,10 @@ function wireControls() {
 async function start() {
   setupDialogs(() => (els.patientView.hidden ? els.calendarHeading : $("patient-heading")));
   wireControls();
-  startEventStream(client, $("event-list"), $("event-note"));
   try {
-    const emrs = await client.get("/emrs");
+    const emrs = await withSecret(client, config, () => client.get("/emrs"));
+    // Only once the credentials are known to work: with a custom sandbox secret, they are asked for first.
+    startEventStream(client, $("event-list"), $("event-note"));
     const emr = emrs.find((e) => e.connected);
     if (!emr) throw Object.assign(new Error("This application has no EHR connection."), { title: "Not connected" });
     state.emr = emr.code;
