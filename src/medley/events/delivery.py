@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 PURGE_INTERVAL_SECONDS = 600.0
 _LEASE_MARGIN_SECONDS = 2.0
 _OUTCOME_BATCH_SECONDS = 0.02
+_MAX_CLIENTS = 64
 
 
 class DeliveryWorker:
@@ -48,27 +49,43 @@ class DeliveryWorker:
         # cap a worker at the store's commit rate.
         self._outcomes: list[tuple[Claimed, Outcome]] = []
         self._outcomes_waiting = asyncio.Event()
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def run(self) -> None:
-        timeout = self._settings.webhook_timeout_seconds
-        limits = httpx.Limits(max_connections=self._concurrency * 2, max_keepalive_connections=self._concurrency)
         recorder = asyncio.create_task(self._record_outcomes(), name="medley-webhook-outcomes")
-        async with httpx.AsyncClient(
-            follow_redirects=False, timeout=httpx.Timeout(timeout), limits=limits, trust_env=False
-        ) as client:
-            try:
-                await self._loop(client)
-            finally:
-                for task in self._in_flight:
-                    task.cancel()
-                await asyncio.gather(*self._in_flight, return_exceptions=True)
-                recorder.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await recorder
-                with contextlib.suppress(Exception):
-                    await self._write_outcomes()  # what finished before the stop (else the leases lapse)
+        try:
+            await self._loop()
+        finally:
+            for task in self._in_flight:
+                task.cancel()
+            await asyncio.gather(*self._in_flight, return_exceptions=True)
+            recorder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await recorder
+            with contextlib.suppress(Exception):
+                await self._write_outcomes()  # what finished before the stop (else the leases lapse)
+            for client in self._clients.values():
+                await client.aclose()
 
-    async def _loop(self, client: httpx.AsyncClient) -> None:
+    def _client(self, host: str) -> httpx.AsyncClient:
+        """One client (connection pool) per receiver host: connections go to a checked IP address, and a
+        connection verified for one host name must never carry a request for another."""
+        client = self._clients.pop(host, None)
+        if client is None:
+            client = httpx.AsyncClient(
+                follow_redirects=False, timeout=httpx.Timeout(self._settings.webhook_timeout_seconds),
+                limits=httpx.Limits(max_connections=self._concurrency), trust_env=False,
+            )
+            while len(self._clients) >= _MAX_CLIENTS:
+                oldest = self._clients.pop(next(iter(self._clients)))
+                task = asyncio.create_task(oldest.aclose())  # idle or finishing: close in the background
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+        self._clients[host] = client  # most recently used last
+        return client
+
+    async def _loop(self) -> None:
         next_purge = 0.0
         master_key = self._settings.master_key.get_secret_value()
         # Claim in batches (a claim is a transaction): once a quarter of the slots are free.
@@ -90,7 +107,7 @@ class DeliveryWorker:
                 except Exception:
                     logger.exception("could not read the webhook outbox; trying again shortly")
             for delivery in claimed:
-                task = asyncio.create_task(self._deliver(client, delivery))
+                task = asyncio.create_task(self._deliver(delivery))
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
             if claimed and len(claimed) == free:
@@ -102,8 +119,8 @@ class DeliveryWorker:
             else:
                 await asyncio.sleep(self._settings.webhook_poll_seconds)
 
-    async def _deliver(self, client: httpx.AsyncClient, delivery: Claimed) -> None:
-        outcome = await self._attempt(client, delivery)
+    async def _deliver(self, delivery: Claimed) -> None:
+        outcome = await self._attempt(delivery)
         self._outcomes.append((delivery, outcome))
         self._outcomes_waiting.set()
         level = logging.DEBUG if outcome.succeeded else logging.INFO
@@ -127,7 +144,7 @@ class DeliveryWorker:
         outcomes, self._outcomes = self._outcomes, []
         await outbox.finish_many(self._store, outcomes, retry_scale=self._settings.webhook_retry_scale)
 
-    async def _attempt(self, client: httpx.AsyncClient, delivery: Claimed) -> Outcome:
+    async def _attempt(self, delivery: Claimed) -> Outcome:
         try:
             target = await resolve(delivery.url, self._settings)
         except TargetRefused as exc:
@@ -137,7 +154,7 @@ class DeliveryWorker:
         headers["user-agent"] = "Medley-Webhooks/1"
         try:
             async with asyncio.timeout(self._settings.webhook_timeout_seconds):
-                response = await client.post(
+                response = await self._client(target.host).post(
                     target.connect_url, content=delivery.body, headers=headers,
                     extensions={"sni_hostname": target.host},
                 )
