@@ -65,7 +65,8 @@ OPERATIONS: dict[str, str] = {
 
 def _record_ids(path_params: dict[str, Any], response: Response | None) -> tuple[str, ...]:
     ids = [str(v) for k, v in path_params.items() if k.endswith("_id") and k != "care_unit_id"]
-    if response is not None and response.media_type == "application/json":
+    # A body without an "id" key has no record ids: a timeslot list of 300 kB is not parsed again for nothing.
+    if response is not None and response.media_type == "application/json" and b'"id"' in bytes(response.body):
         try:
             payload = json.loads(bytes(response.body))
         except ValueError:

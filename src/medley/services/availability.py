@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 from medley.connectors.base import Connector
 from medley.domain.models import Timeslot
 from medley.services.connector_pool import ConnectorPool
-from medley.sync.reader import MirrorReader
+from medley.sync.reader import MirrorAnswer, MirrorReader
 
 
 @runtime_checkable
@@ -30,6 +30,26 @@ class Freshness:
 
 
 LIVE = Freshness("live")
+
+
+@dataclass(frozen=True, slots=True)
+class Slots:
+    """A timeslot answer: selected from the mirror (with its JSON already rendered) or read live."""
+
+    freshness: Freshness
+    live: list[Timeslot] | None = None
+    mirrored: MirrorAnswer | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.mirrored.found if self.mirrored is not None else self.live)
+
+    def items(self) -> list[Timeslot]:
+        return self.mirrored.slots if self.mirrored is not None else list(self.live or [])
+
+    def json(self) -> bytes | None:
+        """The JSON array, when it is at hand without rendering (mirror answers)."""
+        return self.mirrored.json() if self.mirrored is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,15 +75,15 @@ class AvailabilityReader:
         end: datetime,
         resource_ids: Sequence[str] | None,
         service_ids: Sequence[str] | None,
-    ) -> tuple[list[Timeslot], Freshness]:
+    ) -> Slots:
         connection_id = await self._mirror_of(application_id, emr, connector)
         if connection_id is not None and self.mirror is not None and isinstance(connector, _PairsSource):
             pairs = await connector.bookable_pairs(care_unit_id, resource_ids, service_ids)
             answer = await self.mirror.timeslots(connection_id, care_unit_id, pairs, start, end)
             if answer is not None:
-                return answer.slots, Freshness("mirror", answer.age_seconds)
+                return Slots(Freshness("mirror", answer.age_seconds), mirrored=answer)
         slots = await connector.list_timeslots(care_unit_id, start, end, resource_ids, service_ids)
-        return slots, LIVE
+        return Slots(LIVE, live=slots)
 
     async def next_available(
         self,

@@ -283,6 +283,8 @@ class MirrorConnectionRow(Base):
     lease_expires_at: Mapped[datetime | None]
     # Upstream calls per lane in the last minute, as the syncing process's budget counts them.
     budget_usage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Bumped by every change of the mirror's content: readers keep computed slots until it moves.
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class MirrorOfferingRow(Base):

@@ -65,6 +65,15 @@ async def ensure_mirror(store: Store, identity: MirrorIdentity) -> None:
         return  # another process created it at the same moment (or the connection is gone)
 
 
+async def _bump(session: AsyncSession, connection_id: str) -> None:
+    """The mirror's content changed: readers recompute what they derived from it."""
+    await session.execute(
+        update(MirrorConnectionRow)
+        .where(MirrorConnectionRow.connection_id == connection_id)
+        .values(version=MirrorConnectionRow.version + 1)
+    )
+
+
 async def set_state(store: Store, connection_id: str, **values: Any) -> None:
     async with store.sessions() as session, session.begin():
         await session.execute(
@@ -76,6 +85,7 @@ async def replace_reference(store: Store, connection_id: str, reference: Referen
     async with store.sessions() as session, session.begin():
         await session.execute(delete(MirrorOfferingRow).where(MirrorOfferingRow.connection_id == connection_id))
         session.add_all(_offering_row(connection_id, offering) for offering in reference.offerings)
+        await _bump(session, connection_id)
         await session.execute(
             update(MirrorConnectionRow)
             .where(MirrorConnectionRow.connection_id == connection_id)
@@ -117,6 +127,7 @@ async def replace_working_hours(
             )
             for period in periods
         )
+        await _bump(session, connection_id)
         await session.execute(
             update(MirrorConnectionRow)
             .where(MirrorConnectionRow.connection_id == connection_id)
@@ -138,6 +149,8 @@ async def apply_openings(
                     MirrorOpeningRow.opening_id.not_in([o.opening_id for o in openings]),
                 )
             )
+        if openings or replace_from is not None:
+            await _bump(session, connection_id)
         for opening in openings:
             await session.merge(
                 MirrorOpeningRow(
@@ -166,7 +179,10 @@ async def apply_bookings(
     for attempt in range(3):
         try:
             async with store.sessions() as session, session.begin():
-                return await _apply(session, identity, bookings, announce)
+                changed = await _apply(session, identity, bookings, announce)
+                if changed:
+                    await _bump(session, identity.connection_id)
+                return changed
         except IntegrityError:
             # Two writers inserted the same new booking at once: the second pass sees the first's row.
             if attempt == 2:
@@ -317,6 +333,8 @@ async def remove_missing_bookings(
             removed += 1
             if announce and row.kind == "appointment":
                 await _announce(session, identity, before, _state(row))
+        if removed:
+            await _bump(session, identity.connection_id)
         return removed
 
 

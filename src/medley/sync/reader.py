@@ -3,13 +3,24 @@
 A connection's mirror answers only while it is live and fresh (its last successful sync at most
 ``Settings.mirror_max_staleness_seconds`` ago); otherwise the caller goes to the EHR live. Every answer
 carries the age of the data it was computed from, which the API shows as ``Medley-Data-Age``.
+
+Free time is computed once per care unit and mirror version (every change of the mirror bumps it), for
+every bookable combination and every local day of the next ``COVER_DAYS``, and kept with each slot's JSON
+already rendered. A read then only selects: the slots in its window and filters, past the minimum notice
+and within the booking horizon at the moment of the read. That keeps a storm of unfiltered two-month reads
+cheap. Each local day is computed as its own window (a free interval never runs across midnight: Cliniko's
+weekly hours cannot), which gives the grid Cliniko's ``available_times`` gives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import bisect
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,24 +28,67 @@ from sqlalchemy import select
 from medley.config import Settings
 from medley.connectors.sync_source import BookingLimits
 from medley.domain.models import Timeslot
+from medley.scheduling import Interval, iter_bookable_starts, to_instant, working_intervals
 from medley.store.database import Store
 from medley.store.tables import MirrorConnectionRow, MirrorOfferingRow
 from medley.sync.mirror import LIVE
-from medley.sync.slots import Pair, compute_timeslots, load_inputs, local_span
+from medley.sync.slots import Pair, SlotInputs, load_inputs
 
 NEXT_AVAILABLE_WEEKS = 13
+FRESHNESS_MEMORY_SECONDS = 0.5
+# Covers the longest window a client may ask (62 days) from its furthest start, and next-available's 13 weeks.
+COVER_DAYS = 7 * NEXT_AVAILABLE_WEEKS + 2
+_ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    start: datetime
+    end: datetime
+    resource_id: str
+    service_id: str
+    notice: timedelta
+    json: bytes
+
+    def timeslot(self, zone: ZoneInfo) -> Timeslot:
+        return Timeslot(
+            start=self.start.astimezone(zone),
+            end=self.end.astimezone(zone),
+            resource_id=self.resource_id,
+            healthcare_service_id=self.service_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Computed:
+    version: int
+    first_day: date
+    zone: ZoneInfo
+    starts: list[datetime]
+    slots: list[_Slot]
 
 
 @dataclass(frozen=True, slots=True)
 class MirrorAnswer:
-    slots: list[Timeslot]
+    """Slots selected from the mirror, with the age of the data."""
+
+    found: list[_Slot]
+    zone: ZoneInfo
     age_seconds: float
+
+    @property
+    def slots(self) -> list[Timeslot]:
+        return [slot.timeslot(self.zone) for slot in self.found]
+
+    def json(self) -> bytes:
+        return b"[" + b",".join(slot.json for slot in self.found) + b"]"
 
 
 @dataclass(frozen=True, slots=True)
 class _Fresh:
     limits: BookingLimits
     age_seconds: float
+    version: int
 
 
 class MirrorReader:
@@ -43,25 +97,52 @@ class MirrorReader:
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._max_age = settings.mirror_max_staleness_seconds
+        # SQLite is one machine's store, where a query costs a thread hop: its mirror state is read at most
+        # every FRESHNESS_MEMORY_SECONDS, and our own writes forget it at once. On PostgreSQL (replicas)
+        # every read asks, so another replica's booking shows on the very next read.
+        self._memory_seconds = FRESHNESS_MEMORY_SECONDS if store.is_sqlite else 0.0
+        self._remembered: dict[str, tuple[float, _Fresh | None, datetime]] = {}
+        self._computed: dict[tuple[str, str], _Computed] = {}
+        self._computing: dict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    def forget(self, connection_id: str) -> None:
+        """The mirror changed under our own write: read its state again."""
+        self._remembered.pop(connection_id, None)
 
     async def _fresh(self, connection_id: str, now: datetime) -> _Fresh | None:
+        remembered = self._remembered.get(connection_id)
+        if remembered is not None and remembered[0] > monotonic():
+            fresh, read_at = remembered[1], remembered[2]
+            if fresh is None:
+                return None
+            age = fresh.age_seconds + max(0.0, (now - read_at).total_seconds())
+            return None if age > self._max_age else _Fresh(fresh.limits, age, fresh.version)
+        fresh = await self._read_fresh(connection_id, now)
+        if self._memory_seconds > 0:
+            self._remembered[connection_id] = (monotonic() + self._memory_seconds, fresh, now)
+        return fresh
+
+    async def _read_fresh(self, connection_id: str, now: datetime) -> _Fresh | None:
         async with self._store.sessions() as session:
             row = (
                 await session.execute(
-                    select(MirrorConnectionRow.state, MirrorConnectionRow.synced_at, MirrorConnectionRow.limits).where(
-                        MirrorConnectionRow.connection_id == connection_id
-                    )
+                    select(
+                        MirrorConnectionRow.state,
+                        MirrorConnectionRow.synced_at,
+                        MirrorConnectionRow.limits,
+                        MirrorConnectionRow.version,
+                    ).where(MirrorConnectionRow.connection_id == connection_id)
                 )
             ).first()
         if row is None:
             return None
-        state, synced_at, limits = row
+        state, synced_at, limits, version = row
         if state != LIVE or synced_at is None:
             return None
         age = max(0.0, (now - synced_at).total_seconds())
         if age > self._max_age:
             return None
-        return _Fresh(BookingLimits.from_json(limits or {}), age)
+        return _Fresh(BookingLimits.from_json(limits or {}), age, int(version or 0))
 
     async def reference_document(self, connection_id: str) -> dict[str, object] | None:
         """The connector's reference snapshot, while the mirror is fresh."""
@@ -84,49 +165,147 @@ class MirrorReader:
         *,
         now: datetime | None = None,
         ends_by_end: bool = True,
+        first_only: bool = False,
     ) -> MirrorAnswer | None:
-        now = now or datetime.now(UTC)
+        """Slots starting in [start, end) (ending by ``end`` with ``ends_by_end``), sorted by start, resource
+        and service; ``None`` while the mirror cannot answer."""
+        now = (now or datetime.now(UTC)).replace(microsecond=0)  # the EHR's clock has whole seconds
         fresh = await self._fresh(connection_id, now)
         if fresh is None:
             return None
-        resource_ids = sorted({resource_id for resource_id, _ in pairs})
-        if not resource_ids:
-            return MirrorAnswer([], fresh.age_seconds)
-        async with self._store.sessions() as session:
-            zone_name = await session.scalar(
-                select(MirrorOfferingRow.time_zone)
-                .where(MirrorOfferingRow.connection_id == connection_id, MirrorOfferingRow.care_unit_id == care_unit_id)
-                .limit(1)
-            )
-            if zone_name is None:
-                return MirrorAnswer([], fresh.age_seconds)  # nothing at this care unit is bookable online
-            zone = ZoneInfo(zone_name)
-            span = local_span(start, end, now, zone)
-            inputs = await load_inputs(session, connection_id, care_unit_id, resource_ids, span, fresh.limits)
-        slots = compute_timeslots(inputs, pairs, start, end, now=now, zone=zone, ends_by_end=ends_by_end)
-        return MirrorAnswer(slots, fresh.age_seconds)
+        computed = await self._slots_of(connection_id, care_unit_id, fresh.version, now)
+        if computed is None:
+            return MirrorAnswer([], ZoneInfo("UTC"), fresh.age_seconds)  # nothing there is bookable online
+        if not fresh.limits.enabled:
+            return MirrorAnswer([], computed.zone, fresh.age_seconds)
+        wanted = set(pairs)
+        latest = now + fresh.limits.horizon
+        found: list[_Slot] = []
+        index = bisect.bisect_left(computed.starts, max(start, now))
+        for slot in computed.slots[index:]:
+            if slot.start >= end or slot.start > latest:
+                break
+            if (slot.resource_id, slot.service_id) not in wanted or slot.start < now + max(
+                slot.notice, fresh.limits.min_notice
+            ):
+                continue
+            if ends_by_end and slot.end > end:
+                continue
+            found.append(slot)
+            if first_only:
+                break
+        return MirrorAnswer(found, computed.zone, fresh.age_seconds)
 
     async def next_available(
         self, connection_id: str, care_unit_id: str, pairs: Sequence[Pair], after: datetime
     ) -> tuple[Timeslot | None, float] | None:
-        """The earliest slot starting at or after ``after``, week by week up to 13 weeks ahead."""
+        """The earliest slot starting at or after ``after``, up to 13 weeks ahead."""
         now = datetime.now(UTC)
         begin = max(after, now)
-        age = 0.0
-        for week in range(NEXT_AVAILABLE_WEEKS):
-            window_start = begin + timedelta(weeks=week)
-            answer = await self.timeslots(
-                connection_id,
-                care_unit_id,
-                pairs,
-                window_start,
-                window_start + timedelta(weeks=1),
-                now=now,
-                ends_by_end=False,
-            )
-            if answer is None:
+        answer = await self.timeslots(
+            connection_id,
+            care_unit_id,
+            pairs,
+            begin,
+            begin + timedelta(weeks=NEXT_AVAILABLE_WEEKS),
+            now=now,
+            ends_by_end=False,
+            first_only=True,
+        )
+        if answer is None:
+            return None
+        return (answer.slots[0] if answer.found else None), answer.age_seconds
+
+    async def _slots_of(self, connection_id: str, care_unit_id: str, version: int, now: datetime) -> _Computed | None:
+        key = (connection_id, care_unit_id)
+        async with self._computing[key]:  # one computation per care unit at a time; the others wait for it
+            computed = self._computed.get(key)
+            if computed is not None and computed.version == version:
+                zone_today = now.astimezone(computed.zone).date()
+                if computed.first_day <= zone_today and zone_today + timedelta(
+                    days=63
+                ) < computed.first_day + timedelta(days=COVER_DAYS):
+                    return computed
+            computed = await self._compute(connection_id, care_unit_id, version, now)
+            if computed is None:
+                self._computed.pop(key, None)
+            else:
+                self._computed[key] = computed
+            return computed
+
+    async def _compute(self, connection_id: str, care_unit_id: str, version: int, now: datetime) -> _Computed | None:
+        async with self._store.sessions() as session:
+            offerings = (
+                await session.scalars(
+                    select(MirrorOfferingRow).where(
+                        MirrorOfferingRow.connection_id == connection_id,
+                        MirrorOfferingRow.care_unit_id == care_unit_id,
+                    )
+                )
+            ).all()
+            if not offerings:
                 return None
-            age = answer.age_seconds
-            if answer.slots:
-                return answer.slots[0], age
-        return None, age
+            zone = ZoneInfo(offerings[0].time_zone)
+            first_day = now.astimezone(zone).date() - _ONE_DAY
+            span = Interval(
+                to_instant(first_day, time(0), zone), to_instant(first_day + timedelta(days=COVER_DAYS), time(0), zone)
+            )
+            resources = sorted({o.resource_id for o in offerings})
+            inputs = await load_inputs(
+                session, connection_id, care_unit_id, resources, span, BookingLimits(True, timedelta(0), timedelta(0))
+            )
+        slots = _all_slots(inputs, zone, first_day)
+        return _Computed(version, first_day, zone, [slot.start for slot in slots], slots)
+
+
+def _all_slots(inputs: SlotInputs, zone: ZoneInfo, first_day: date) -> list[_Slot]:
+    """Every slot of every offering, each local day its own window, with no notice or horizon applied."""
+    days = [first_day + timedelta(days=n) for n in range(COVER_DAYS)]
+    windows = [Interval(to_instant(day, time(0), zone), to_instant(day + _ONE_DAY, time(0), zone)) for day in days]
+    found: list[tuple[datetime, str, str, datetime, timedelta]] = []
+    for (resource_id, service_id), offering in inputs.offerings.items():
+        duration = timedelta(minutes=offering.duration_minutes)
+        notice = timedelta(minutes=offering.lead_minutes)
+        weekly = inputs.weekly.get(resource_id, {})
+        busy_by_day = _by_day(inputs.busy.get(resource_id, ()), zone)
+        open_by_day = _by_day(inputs.openings.get(resource_id, ()), zone)
+        for day, window in zip(days, windows, strict=True):
+            extra = open_by_day.get(day, [])
+            if not weekly.get(day.weekday()) and not extra:
+                continue
+            working = working_intervals(weekly, zone, window, extra=extra)
+            for slot_start in iter_bookable_starts(
+                working=working, busy=busy_by_day.get(day, []), duration=duration, now=window.start, window=window
+            ):
+                found.append((slot_start, resource_id, service_id, slot_start + duration, notice))
+    found.sort()
+    return [
+        _Slot(
+            start=start,
+            end=end,
+            resource_id=resource_id,
+            service_id=service_id,
+            notice=notice,
+            json=Timeslot(
+                start=start.astimezone(zone),
+                end=end.astimezone(zone),
+                resource_id=resource_id,
+                healthcare_service_id=service_id,
+            )
+            .model_dump_json()
+            .encode(),
+        )
+        for start, resource_id, service_id, end, notice in found
+    ]
+
+
+def _by_day(intervals: Collection[Interval], zone: ZoneInfo) -> dict[date, list[Interval]]:
+    """Each interval under every local day it touches."""
+    days: dict[date, list[Interval]] = defaultdict(list)
+    for interval in intervals:
+        day = interval.start.astimezone(zone).date()
+        last = (interval.end - timedelta(microseconds=1)).astimezone(zone).date()
+        while day <= last:
+            days[day].append(interval)
+            day += _ONE_DAY
+    return days

@@ -1,10 +1,9 @@
-"""Free timeslots computed from the mirror with the scheduling core, exactly as the EHR's own engine does.
+"""What free time is computed from, loaded from the mirror (``reader.py`` does the arithmetic).
 
-For Cliniko that engine is ``available_times``: per (business, practitioner, appointment type) and per
-window of at most 7 local calendar days, working time (weekly hours at that business plus its extra
-availability) minus busy time (the practitioner's appointments and time off at any business), cut into
-back-to-back slots of the type's duration from the start of each free interval, after the minimum notice
-and within the booking horizon. The same windows are used here, so the grid lands where the EHR's does.
+For Cliniko the rules are those of ``available_times``: working time (weekly hours at that business plus
+its extra availability) minus busy time (the practitioner's appointments and time off at any business),
+cut into back-to-back slots of the type's duration from the start of each free interval, after the
+minimum notice and within the booking horizon.
 """
 
 from __future__ import annotations
@@ -12,20 +11,16 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from medley.connectors.cliniko.timeslots import date_windows
 from medley.connectors.sync_source import BookingLimits
-from medley.domain.models import Timeslot
-from medley.scheduling import Interval, WorkingPeriod, iter_bookable_starts, to_instant, working_intervals
+from medley.scheduling import Interval, WorkingPeriod
 from medley.store.tables import MirrorBookingRow, MirrorOfferingRow, MirrorOpeningRow, MirrorWorkingHoursRow
 
 Pair = tuple[str, str]  # (resource id, service id)
-_ONE_DAY = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -103,69 +98,3 @@ def _grouped(rows: Iterable[tuple[str, datetime, datetime]]) -> dict[str, list[I
         if ends_at > starts_at:
             grouped[resource_id].append(Interval(starts_at, ends_at))
     return grouped
-
-
-def local_span(start: datetime, end: datetime, now: datetime, zone: ZoneInfo) -> Interval:
-    """The instants the EHR's windows cover for a request of [start, end): whole local days."""
-    first, last = _days(start, end, now, zone)
-    return Interval(to_instant(first, time(0), zone), to_instant(last + _ONE_DAY, time(0), zone))
-
-
-def _days(start: datetime, end: datetime, now: datetime, zone: ZoneInfo) -> tuple[date, date]:
-    begin = max(start, now)
-    return begin.astimezone(zone).date(), (end - timedelta(microseconds=1)).astimezone(zone).date()
-
-
-def compute_timeslots(
-    inputs: SlotInputs,
-    pairs: Sequence[Pair],
-    start: datetime,
-    end: datetime,
-    *,
-    now: datetime,
-    zone: ZoneInfo,
-    ends_by_end: bool = True,
-) -> list[Timeslot]:
-    """Slots starting in [start, end) (and, with ``ends_by_end``, ending by ``end``), sorted by start,
-    resource and service, in the care unit's zone."""
-    # The EHR's clock has whole seconds.
-    now = now.replace(microsecond=0)
-    begin = max(start, now)
-    if end <= begin or not inputs.limits.enabled:
-        return []
-    first, last = _days(start, end, now, zone)
-    windows = [
-        Interval(to_instant(a, time(0), zone), to_instant(b + _ONE_DAY, time(0), zone))
-        for a, b in date_windows(first, last)
-    ]
-    found: dict[tuple[datetime, str, str], Timeslot] = {}
-    for resource_id, service_id in pairs:
-        offering = inputs.offerings.get((resource_id, service_id))
-        if offering is None:
-            continue  # not served by online booking: the EHR answers 404 for it
-        duration = timedelta(minutes=offering.duration_minutes)
-        notice = max(inputs.limits.min_notice, timedelta(minutes=offering.lead_minutes))
-        weekly = inputs.weekly.get(resource_id, {})
-        for window in windows:
-            extra = [i for i in inputs.openings.get(resource_id, ()) if i.overlaps(window)]
-            busy = [i for i in inputs.busy.get(resource_id, ()) if i.overlaps(window)]
-            working = working_intervals(weekly, zone, window, extra=extra)
-            for slot_start in iter_bookable_starts(
-                working=working,
-                busy=busy,
-                duration=duration,
-                now=now,
-                min_notice=notice,
-                horizon=inputs.limits.horizon,
-                window=window,
-            ):
-                slot_end = slot_start + duration
-                if slot_start < start or slot_start >= end or (ends_by_end and slot_end > end):
-                    continue
-                found[(slot_start, resource_id, service_id)] = Timeslot(
-                    start=slot_start.astimezone(zone),
-                    end=slot_end.astimezone(zone),
-                    resource_id=resource_id,
-                    healthcare_service_id=service_id,
-                )
-    return [found[key] for key in sorted(found)]

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Response
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
-from medley.api.freshness import DATA_AGE_HEADER, DATA_SOURCE_HEADER, set_freshness
+from medley.api.freshness import DATA_AGE_HEADER, DATA_SOURCE_HEADER, freshness_headers
 from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.api.moments import Moment
 from medley.api.problem import problem_responses
@@ -31,6 +31,7 @@ NEXT_AVAILABLE_HEADER = "X-Next-Available-Start"
 
 @router.get(
     "/timeslots",
+    response_model=list[Timeslot],
     responses={
         **problem_responses(),
         200: {
@@ -76,7 +77,7 @@ async def list_timeslots(
     healthcare_service_id: Annotated[
         list[str] | None, Query(description="Only these services (repeatable).", max_length=50)
     ] = None,
-) -> list[Timeslot]:
+) -> list[Timeslot] | Response:
     """Free slots of every resource and service at this care unit, or of those you name."""
     settings = runtime.settings
     resources = [
@@ -98,14 +99,21 @@ async def list_timeslots(
         max_days=settings.timeslot_max_days,
     )
     reader = runtime.availability or AvailabilityReader(runtime.connectors, None)
-    slots, freshness = await reader.timeslots(
+    found = await reader.timeslots(
         caller.application.id, emr, connector, care_unit_id, window.start, window.end, resources, services
     )
-    if not slots:
+    freshness = found.freshness
+    headers: dict[str, str] = {}
+    if found.empty:
         upcoming, freshness = await reader.next_available(
             caller.application.id, emr, connector, care_unit_id, window.end, resources, services
         )
         if upcoming is not None:
-            response.headers[NEXT_AVAILABLE_HEADER] = upcoming.start.isoformat()
-    set_freshness(response, freshness)
-    return slots
+            headers[NEXT_AVAILABLE_HEADER] = upcoming.start.isoformat()
+    headers.update(freshness_headers(freshness))
+    body = found.json()
+    if body is not None:
+        # Rendered once per mirror version (sync/reader.py): a storm of wide reads stays cheap.
+        return Response(content=body, media_type="application/json", headers=headers)
+    response.headers.update(headers)
+    return found.items()

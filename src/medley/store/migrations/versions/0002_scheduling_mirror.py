@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("lease_holder", sa.String(64), nullable=True),
         sa.Column("lease_expires_at", _UtcDateTime, nullable=True),
         sa.Column("budget_usage", sa.JSON(), nullable=True),
+        sa.Column("version", sa.BigInteger(), nullable=False, server_default="0"),
         sa.ForeignKeyConstraint(["connection_id"], ["medley_connections.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("connection_id", name=op.f(f"pk_{_MIRROR}")),
     )
