@@ -4,12 +4,18 @@
 * ``relay``: the fault relay in front of it (``relay.py``);
 * ``sandbox_gateway``: ``medley serve`` with its built-in sandbox (the ``sandbox`` application) and one more
   application, made with the CLI, whose live connection reaches the emulator through the relay. Its upstream
-  timeout is 1 s with one retry, so fault tests stay short; its log (debug level) is checked for PHI.
+  timeout is 1 s with one retry, so fault tests stay short; its log (debug level) is checked for PHI;
+* ``single_stack``: a gateway on SQLite with its own emulator and relay, and a second application;
+  ``replica_stack``: two gateways sharing one PostgreSQL store, with their own emulator and relay;
+  ``any_stack``: each of them in turn (``replicas.py``).
+
+Every process comes from ``deployment.py``, every fault from ``relay.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +34,8 @@ from tests.integrity.deployment import (
     running_gateway,
 )
 from tests.integrity.relay import FaultRelay, running_relay
+from tests.integrity.replicas import Stack, running_stack
+from tests.support.postgres import admin_url, scratch_database
 
 
 @dataclass(frozen=True)
@@ -95,3 +103,28 @@ def sandbox_gateway(tmp_path_factory: pytest.TempPathFactory, relay: FaultRelay)
 def sandbox_api(sandbox_gateway: SandboxGateway) -> Iterator[httpx.Client]:
     with sandbox_gateway.gateway.api(SANDBOX_APP) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def single_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("single"), other_app=True) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def replica_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if admin_url() is None:
+        pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
+    with ExitStack() as resources:
+        store_url = resources.enter_context(scratch_database("medley_integrity"))
+        yield resources.enter_context(
+            running_stack(tmp_path_factory.mktemp("replicas"), replicas=2, store_url=store_url)
+        )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_stack(request: pytest.FixtureRequest) -> Stack:
+    """The single-process SQLite stack, then the two-replica PostgreSQL stack."""
+    stack: Stack = request.getfixturevalue("single_stack" if request.param == "sqlite" else "replica_stack")
+    stack.relay.clear()
+    return stack

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
@@ -42,6 +43,24 @@ GATEWAY_ENV = {
 }
 
 
+# What a gateway of its own (``gateway_env``) adds: no built-in sandbox, and room for many clients at once.
+_OWN_GATEWAY_ENV = {"MEDLEY_SANDBOX": "false", "MEDLEY_UPSTREAM_CONCURRENCY": "64"}
+
+
+def gateway_env(store_url: str | None = None, **extra: str) -> dict[str, str]:
+    """The settings of a gateway serving only live connections, on ``store_url`` (its SQLite file when None)."""
+    env = {**GATEWAY_ENV, **_OWN_GATEWAY_ENV}
+    if store_url is not None:
+        env["MEDLEY_DATABASE_URL"] = store_url
+    env.update(extra)
+    return env
+
+
+def emulator_key(label: str) -> str:
+    """A Cliniko-shaped API key (shard suffix included), distinct per emulator."""
+    return f"MS0x{label}{secrets.token_hex(8)}-au1"
+
+
 @dataclass(frozen=True)
 class AppCredentials:
     client_id: str
@@ -50,6 +69,10 @@ class AppCredentials:
     @property
     def headers(self) -> dict[str, str]:
         return {"x-leyr-client-id": self.client_id, "x-leyr-client-secret": self.client_secret}
+
+    def client(self, gateway_url: str, timeout: float = 30.0) -> httpx.Client:
+        """A client of this application rooted at the gateway's ``/api``."""
+        return httpx.Client(base_url=gateway_url + "/api", headers=self.headers, timeout=timeout)
 
 
 SANDBOX_APP = AppCredentials(DEFAULT_SANDBOX_CLIENT_ID, DEFAULT_SANDBOX_CLIENT_SECRET)
@@ -152,15 +175,24 @@ def built_in_emulator(gateway_url: str) -> Emulator:
 
 
 @contextmanager
-def running_emulator(data_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[Emulator]:
+def running_emulator(
+    data_dir: Path, env: Mapping[str, str] | None = None, *, api_key: str | None = None
+) -> Iterator[Emulator]:
     """``medley sandbox`` as its own process (SQLite in ``data_dir`` unless ``env`` says otherwise)."""
     settings = {**EMULATOR_ENV, **(env or {})}
+    if api_key is not None:
+        settings["MEDLEY_SANDBOX_API_KEY"] = api_key
     with running_medley("sandbox", settings, data_dir, log_path=data_dir / "emulator.log") as url:
         yield Emulator(url, settings["MEDLEY_SANDBOX_API_KEY"])
 
 
 @contextmanager
-def running_gateway(data_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """``medley serve`` with the test settings; its stdout and stderr go to ``data_dir/gateway.log``."""
-    with running_medley("serve", {**GATEWAY_ENV, **(env or {})}, data_dir, log_path=data_dir / "gateway.log") as url:
+def running_gateway(
+    data_dir: Path, env: Mapping[str, str] | None = None, *, log_path: Path | None = None
+) -> Iterator[str]:
+    """``medley serve`` with the test settings; its stdout and stderr go to ``log_path`` (default
+    ``data_dir/gateway.log``)."""
+    with running_medley(
+        "serve", {**GATEWAY_ENV, **(env or {})}, data_dir, log_path=log_path or data_dir / "gateway.log"
+    ) as url:
         yield url

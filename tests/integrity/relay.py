@@ -7,6 +7,8 @@ patient), so a test fails exactly the call it means to, and it counts what went 
 
 One fault the emulator cannot produce (its faults all fire before the route runs) is the relay's own:
 ``cut_after_reply`` lets the emulator do the write, then cuts the connection before the gateway reads the answer.
+And ``before`` runs a test's callback just before a call is forwarded: a deterministic window between the
+gateway's last check and its write reaching the EHR (e.g. a booking made at the reception desk meanwhile).
 
 The relay keeps the ``Host`` header, so the links the emulator builds (``links.next``, upload URLs) point back
 at the relay, as the gateway's client requires.
@@ -17,10 +19,11 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import anyio
 import httpx
 import uvicorn
 from starlette.types import Message, Receive, Scope, Send
@@ -47,6 +50,7 @@ class Rule:
     fault: str | None
     cut_after_reply: bool
     times: int | None
+    callback: Callable[[], None] | None = None
     hits: int = 0
     arrived: threading.Event = field(default_factory=threading.Event)
     """Set when the first matching call reaches the relay (before it is forwarded)."""
@@ -80,15 +84,23 @@ class FaultRelay:
         """Let the emulator answer the next ``times`` matching calls, then cut the connection unanswered."""
         return self._add(Rule(method.upper(), re.compile(path_pattern), None, True, times))
 
+    def before(self, method: str, path_pattern: str, callback: Callable[[], None], *, times: int | None = 1) -> Rule:
+        """Run ``callback`` (in a worker thread) just before each of the next ``times`` matching calls is sent."""
+        return self._add(Rule(method.upper(), re.compile(path_pattern), None, False, times, callback))
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
 
     def count(self, method: str, path_pattern: str) -> int:
         """How many calls matching ``method`` and ``path_pattern`` went through so far."""
+        return len(self.paths(method, path_pattern))
+
+    def paths(self, method: str, path_pattern: str) -> list[str]:
+        """The paths of the calls matching ``method`` and ``path_pattern`` so far, in order."""
         pattern = re.compile(path_pattern)
         with self._lock:
-            return sum(1 for m, p in self._seen if m == method.upper() and pattern.search(p))
+            return [p for m, p in self._seen if m == method.upper() and pattern.search(p)]
 
     # ---- the relay itself --------------------------------------------------------------------
 
@@ -118,6 +130,8 @@ class FaultRelay:
             if rule.fault is not None:
                 headers.append((FAULT_HEADER.encode(), rule.fault.encode()))
             rule.arrived.set()
+            if rule.callback is not None:
+                await anyio.to_thread.run_sync(rule.callback)
         if self._client is None:
             self._client = httpx.AsyncClient(timeout=120.0, follow_redirects=False)
         target = self.upstream + scope["raw_path"].decode("latin-1")

@@ -1,5 +1,9 @@
-"""Several gateway processes sharing one store (a SQLite file on one machine, or PostgreSQL), each reaching
-the emulator through the fault relay; and ``kill -9`` for one of them."""
+"""Gateway replicas sharing one store (a SQLite file on one machine, or PostgreSQL), reaching their own
+emulator through their own fault relay; and ``kill -9`` for one of them.
+
+``running_stack`` starts the whole thing; ``conftest.py`` keeps the shared ones (``single_stack``,
+``replica_stack``, ``any_stack``) for the session.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,41 @@ import os
 import signal
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from tests.integrity.deployment import GATEWAY_ENV, AppCredentials, gateway_api, live_app
-from tests.support.server import running_medley
+from tests.integrity.deployment import (
+    AppCredentials,
+    Emulator,
+    emulator_key,
+    gateway_api,
+    gateway_env,
+    live_app,
+    running_emulator,
+    running_gateway,
+)
+from tests.integrity.relay import FaultRelay, running_relay
 
 
 @dataclass(frozen=True)
-class Replicas:
-    urls: list[str]
+class Stack:
+    gateways: list[str]
     app: AppCredentials
+    emulator: Emulator
+    relay: FaultRelay
     data_dir: Path
     env: dict[str, str]
+    logs: list[Path] = field(default_factory=list)
+    # A second application of the same gateways (its connection reaches the emulator directly).
+    other_app: AppCredentials | None = None
+    # The PostgreSQL store the gateways share (None: the SQLite file in ``data_dir``).
+    store_url: str | None = None
 
     def api(self, index: int, timeout: float = 60.0) -> httpx.Client:
-        return self.api_of(self.urls[index], timeout)
+        """The application's client of gateway ``index``, rooted at ``/api/emrs/cliniko``."""
+        return self.api_of(self.gateways[index], timeout)
 
     def api_of(self, url: str, timeout: float = 60.0) -> httpx.Client:
         return gateway_api(url, self.app, timeout)
@@ -32,26 +53,38 @@ class Replicas:
     @contextmanager
     def one_more(self, name: str) -> Iterator[str]:
         """Another replica on the same store (e.g. one a test means to kill)."""
-        with running_medley("serve", self.env, self.data_dir, log_path=self.data_dir / f"{name}.log") as url:
+        with running_gateway(self.data_dir, self.env, log_path=self.data_dir.parent / f"{name}.log") as url:
             yield url
 
 
 @contextmanager
-def running_replicas(
-    data_dir: Path, env: Mapping[str, str], upstream_v1: str, *, count: int = 2
-) -> Iterator[Replicas]:
-    """``count`` gateways (``MEDLEY_SANDBOX=false``) serving one application whose live connection is
-    ``upstream_v1``, on the store ``env`` names (SQLite in ``data_dir`` by default)."""
-    full_env = {**GATEWAY_ENV, "MEDLEY_SANDBOX": "false", **env}
-    app = live_app(full_env, data_dir, "Replicated clinic", upstream_v1)
+def running_stack(
+    root: Path,
+    *,
+    replicas: int = 1,
+    store_url: str | None = None,
+    env: Mapping[str, str] | None = None,
+    other_app: bool = False,
+    emulator: Emulator | None = None,
+    relay: FaultRelay | None = None,
+) -> Iterator[Stack]:
+    """An emulator (``emulator``, or a new one) behind a relay (``relay``, or a new one), and ``replicas``
+    gateways on one store, serving an application (made with the CLI) whose connection goes through the
+    relay; with ``other_app``, a second application reaching the emulator directly."""
+    data_dir = root / "gateway"
+    data_dir.mkdir(parents=True)
+    settings = gateway_env(store_url, **(env or {}))
     with ExitStack() as stack:
-        urls = [
-            stack.enter_context(
-                running_medley("serve", full_env, data_dir, log_path=data_dir / f"gateway-{i}.log")
-            )
-            for i in range(count)
-        ]
-        yield Replicas(urls, app, data_dir, full_env)
+        if emulator is None:
+            (root / "emulator").mkdir()
+            emulator = stack.enter_context(running_emulator(root / "emulator", api_key=emulator_key(root.name[:8])))
+        if relay is None:
+            relay = stack.enter_context(running_relay(emulator.root))
+        app = live_app(settings, data_dir, f"clinic-{root.name}", relay.url + "/v1", emulator.api_key)
+        other = live_app(settings, data_dir, f"other-{root.name}", emulator.v1, emulator.api_key) if other_app else None
+        logs = [root / f"gateway-{index}.log" for index in range(replicas)]
+        gateways = [stack.enter_context(running_gateway(data_dir, settings, log_path=log)) for log in logs]
+        yield Stack(gateways, app, emulator, relay, data_dir, settings, logs, other, store_url)
 
 
 def kill_hard(url: str) -> None:

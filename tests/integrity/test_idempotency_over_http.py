@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 
-from tests.integrity import replica_stack as shared
 from tests.integrity.practice import (
     booking_body,
     care_unit,
@@ -21,15 +20,11 @@ from tests.integrity.practice import (
     new_person,
     upstream_appointments_overlapping,
 )
-from tests.integrity.replica_stack import Stack
+from tests.integrity.replicas import Stack
 from tests.integrity.stored_bytes import postgres_store_bytes, sqlite_store_bytes
 
 REPLAYED = "Idempotent-Replayed"
 
-# The shared real processes (see replica_stack.py); pytest finds fixtures by module attribute.
-single_stack = shared.single_stack
-replica_stack = shared.replica_stack
-any_stack = shared.any_stack
 
 
 def _key() -> dict[str, str]:
@@ -114,8 +109,7 @@ def test_a_reschedule_retried_with_its_key_is_replayed(any_stack: Stack) -> None
 
 
 def test_concurrent_requests_with_one_key_write_once(any_stack: Stack) -> None:
-    proxy = any_stack.proxy
-    assert proxy is not None
+    relay = any_stack.relay
     with any_stack.app.client(any_stack.gateways[0]) as api:
         unit = care_unit(api)
         slot = free_slot(api, unit)
@@ -123,8 +117,8 @@ def test_concurrent_requests_with_one_key_write_once(any_stack: Stack) -> None:
     key, clients = _key(), 8
     barrier = threading.Barrier(clients)
     # A slow create keeps the first request in flight while the others arrive.
-    proxy.clear()
-    proxy.add("POST", r"^/v1/individual_appointments$", "fault", plan="latency=1s", times=clients)
+    relay.clear()
+    relay.fail("POST", r"^/v1/individual_appointments$", "latency=1s", times=clients)
 
     def send(index: int) -> httpx.Response:
         with any_stack.app.client(any_stack.gateways[index % len(any_stack.gateways)]) as api:
@@ -136,7 +130,7 @@ def test_concurrent_requests_with_one_key_write_once(any_stack: Stack) -> None:
         with ThreadPoolExecutor(clients) as pool:
             responses = list(pool.map(send, range(clients)))
     finally:
-        proxy.clear()
+        relay.clear()
     originals = [r for r in responses if r.status_code == 201 and REPLAYED not in r.headers]
     assert len(originals) == 1, [(r.status_code, r.text[:120]) for r in responses]
     for response in responses:

@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import httpx
@@ -20,7 +21,7 @@ import pytest
 from tests.integrity.clinic import Clinic
 from tests.integrity.deployment import Emulator
 from tests.integrity.relay import FaultRelay
-from tests.integrity.replicas import Replicas, kill_hard, running_replicas
+from tests.integrity.replicas import Stack, kill_hard, running_stack
 from tests.support.postgres import admin_url, scratch_database
 
 Json = Any
@@ -42,19 +43,18 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def replicas(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, relay: FaultRelay
-) -> Iterator[Replicas]:
-    data_dir = tmp_path_factory.mktemp(f"late-writes-{request.param}")
-    if request.param == "sqlite":
-        with running_replicas(data_dir, REPLICA_ENV, relay.url + "/v1") as running:
-            yield running
-        return
-    if admin_url() is None:
-        pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
-    with scratch_database("medley_late_writes") as store_url:
-        env = {**REPLICA_ENV, "MEDLEY_DATABASE_URL": store_url}
-        with running_replicas(data_dir, env, relay.url + "/v1") as running:
-            yield running
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, emulator: Emulator, relay: FaultRelay
+) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp(f"late-writes-{request.param}")
+    with ExitStack() as resources:
+        store_url = None
+        if request.param == "postgres":
+            if admin_url() is None:
+                pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
+            store_url = resources.enter_context(scratch_database("medley_late_writes"))
+        yield resources.enter_context(
+            running_stack(root, replicas=2, store_url=store_url, env=REPLICA_ENV, emulator=emulator, relay=relay)
+        )
 
 
 def _key() -> str:
@@ -83,7 +83,7 @@ def _live(ehr: Emulator, slot: dict[str, Json]) -> list[str]:
 
 
 def test_a_late_write_holds_its_slot_and_the_retry_gets_it_after_the_check(
-    replicas: Replicas, faults: FaultRelay, emulator: Emulator
+    replicas: Stack, faults: FaultRelay, emulator: Emulator
 ) -> None:
     with replicas.api(0) as first_api, replicas.api(1) as second_api:
         first, second = Clinic.first(first_api), Clinic.first(second_api)
@@ -109,7 +109,7 @@ def test_a_late_write_holds_its_slot_and_the_retry_gets_it_after_the_check(
 
 
 def test_a_late_write_that_overlaps_a_booking_made_in_the_ehr_is_undone(
-    replicas: Replicas, faults: FaultRelay, emulator: Emulator
+    replicas: Stack, faults: FaultRelay, emulator: Emulator
 ) -> None:
     with replicas.api(0) as api, replicas.api(1) as retrying_api:
         clinic, retrying = Clinic.first(api), Clinic.first(retrying_api)
@@ -142,7 +142,7 @@ def test_a_late_write_that_overlaps_a_booking_made_in_the_ehr_is_undone(
 
 
 def test_a_retry_after_its_replica_was_killed_takes_the_key_over_and_answers_the_outcome(
-    replicas: Replicas, faults: FaultRelay, emulator: Emulator
+    replicas: Stack, faults: FaultRelay, emulator: Emulator
 ) -> None:
     with replicas.api(1) as api:
         clinic = Clinic.first(api)

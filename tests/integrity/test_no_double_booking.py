@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-from tests.integrity import replica_stack as shared
 from tests.integrity.practice import (
     booking_body,
     care_unit,
@@ -20,14 +19,10 @@ from tests.integrity.practice import (
     free_slot,
     upstream_appointments_overlapping,
 )
-from tests.integrity.replica_stack import Stack
+from tests.integrity.replicas import Stack
 
 CLIENTS = 20
 
-# The shared real processes (see replica_stack.py); pytest finds fixtures by module attribute.
-single_stack = shared.single_stack
-replica_stack = shared.replica_stack
-any_stack = shared.any_stack
 
 
 def _race(stack: Stack, requests: list[tuple[str, str, dict[str, Any]]]) -> list[httpx.Response]:
@@ -96,8 +91,7 @@ def test_two_reschedules_into_one_slot_exactly_one_moves(any_stack: Stack) -> No
 
 
 def test_a_booking_made_in_the_ehr_during_our_write_wins_and_ours_is_undone(any_stack: Stack) -> None:
-    proxy = any_stack.proxy
-    assert proxy is not None
+    relay = any_stack.relay
     with any_stack.app.client(any_stack.gateways[0]) as api:
         unit = care_unit(api)
         slot = free_slot(api, unit)
@@ -122,13 +116,13 @@ def test_a_booking_made_in_the_ehr_during_our_write_wins_and_ours_is_undone(any_
                 )
             )
 
-    proxy.clear()
-    proxy.add("POST", r"^/v1/individual_appointments$", "before", callback=book_in_the_ehr)
+    relay.clear()
+    relay.before("POST", r"^/v1/individual_appointments$", book_in_the_ehr)
     try:
         with any_stack.app.client(any_stack.gateways[0]) as api:
             response = api.post(f"/emrs/cliniko/care-units/{unit}/appointments", json=booking_body(slot, ours))
     finally:
-        proxy.clear()
+        relay.clear()
     assert len(outside) == 1 and outside[0].status_code == 201, outside
     assert response.status_code == 409, response.text
     assert response.json()["errors"][0]["error_code"] == "NO_TIMESLOTS_AVAILABLE"

@@ -2,32 +2,22 @@
 memory of the EHR's free time, so a booking through either replica is gone from both at once, even though
 each remembers availability for a minute.
 
-Real ``medley serve`` processes, a real emulator behind a counting proxy, a real ``redis-server``.
+Real ``medley serve`` processes, a real emulator behind the counting relay, a real ``redis-server``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.integrity.fault_proxy import FaultProxy, running_proxy
 from tests.integrity.practice import SEARCH_WINDOW, booking_body, care_unit, create_patient
-from tests.integrity.stack import (
-    Application,
-    Emulator,
-    create_application,
-    emulator_key,
-    gateway_env,
-    running_emulator,
-    running_gateway,
-)
+from tests.integrity.relay import FaultRelay
+from tests.integrity.replicas import Stack, running_stack
 from tests.support.postgres import admin_url, scratch_database
 from tests.support.redis import running_redis
 
@@ -38,39 +28,20 @@ Json = Any
 CACHE_SECONDS = "60"
 
 
-@dataclass(frozen=True)
-class Replicas:
-    replica_a: str
-    replica_b: str
-    app: Application
-    proxy: FaultProxy
-
-
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replicas]:
+def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if admin_url() is None:
         pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
-    root: Path = tmp_path_factory.mktemp("shared-cache")
-    for name in ("emulator", "gateway-a", "gateway-b"):
-        (root / name).mkdir()
-    with ExitStack() as stack:
-        redis_url = stack.enter_context(running_redis())
-        store_url = stack.enter_context(scratch_database("medley_shared_cache"))
-        emulator = stack.enter_context(running_emulator(root / "emulator", api_key=emulator_key("cache")))
-        proxy = stack.enter_context(running_proxy(emulator.url))
-        env = gateway_env(store_url, MEDLEY_REDIS_URL=redis_url, MEDLEY_TIMESLOT_CACHE_SECONDS=CACHE_SECONDS)
-        app = create_application(
-            root / "gateway-a", env, "clinic-shared-cache", Emulator(proxy.url, emulator.api_key, emulator.data_dir)
-        )
-        replica_a, replica_b = (
-            stack.enter_context(running_gateway(root / name, env, log_path=root / f"{name}.log"))
-            for name in ("gateway-a", "gateway-b")
-        )
-        yield Replicas(replica_a, replica_b, app, proxy)
+    with ExitStack() as resources:
+        redis_url = resources.enter_context(running_redis())
+        store_url = resources.enter_context(scratch_database("medley_shared_cache"))
+        env = {"MEDLEY_REDIS_URL": redis_url, "MEDLEY_TIMESLOT_CACHE_SECONDS": CACHE_SECONDS}
+        root = tmp_path_factory.mktemp("shared-cache")
+        yield resources.enter_context(running_stack(root, replicas=2, store_url=store_url, env=env))
 
 
-def availability_calls(proxy: FaultProxy) -> list[str]:
-    return [path for method, path in proxy.seen if method == "GET" and path.endswith("/available_times")]
+def availability_calls(relay: FaultRelay) -> list[str]:
+    return relay.paths("GET", r"/available_times$")
 
 
 def slots(api: httpx.Client, unit: str, window: dict[str, str]) -> list[dict[str, Json]]:
@@ -86,27 +57,28 @@ def same_slot(a: dict[str, Json], b: dict[str, Json]) -> bool:
     )
 
 
-def test_a_slot_booked_through_one_replica_is_gone_from_the_other_at_once(replicas: Replicas) -> None:
+def test_a_slot_booked_through_one_replica_is_gone_from_the_other_at_once(replicas: Stack) -> None:
     now = datetime.now(UTC)
     window = {"start": now.isoformat(), "end": (now + SEARCH_WINDOW).isoformat()}
-    with replicas.app.client(replicas.replica_a) as api_a, replicas.app.client(replicas.replica_b) as api_b:
+    replica_a, replica_b = replicas.gateways
+    with replicas.app.client(replica_a) as api_a, replicas.app.client(replica_b) as api_b:
         unit = care_unit(api_a)
         patient = create_patient(api_a, unit)["id"]
 
         seen_by_b = slots(api_b, unit, window)  # replica B asks the EHR, and Redis remembers
         slot = seen_by_b[0]
-        asked = len(availability_calls(replicas.proxy))
+        asked = len(availability_calls(replicas.relay))
         assert slots(api_a, unit, window) == seen_by_b  # replica A reuses B's answers...
         assert slots(api_b, unit, window) == seen_by_b
-        assert len(availability_calls(replicas.proxy)) == asked  # ...without asking the EHR again
+        assert len(availability_calls(replicas.relay)) == asked  # ...without asking the EHR again
 
         booked = api_a.post(f"/emrs/cliniko/care-units/{unit}/appointments", json=booking_body(slot, patient))
         assert booked.status_code == 201, booked.text
 
-        before = len(availability_calls(replicas.proxy))
+        before = len(availability_calls(replicas.relay))
         seen_after = slots(api_b, unit, window)
         assert not any(same_slot(s, slot) for s in seen_after), "replica B still offers the booked slot"
-        asked_again = availability_calls(replicas.proxy)[before:]
+        asked_again = availability_calls(replicas.relay)[before:]
         assert asked_again, "replica B must ask the EHR again for the practitioner just booked"
         # Only the booked practitioner was forgotten; everyone else is still remembered.
         assert all(f"/practitioners/{slot['resource_id']}/" in path for path in asked_again)

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.integrity.deployment import Emulator
-from tests.integrity.replicas import Replicas, running_replicas
+from tests.integrity.relay import FaultRelay
+from tests.integrity.replicas import Stack, running_stack
 from tests.support.postgres import admin_url, scratch_database
 from tests.support.tcp_switch import TcpSwitch, tcp_switch
 
@@ -25,15 +26,17 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def outage(tmp_path_factory: pytest.TempPathFactory, emulator: Emulator) -> Iterator[tuple[Replicas, TcpSwitch]]:
+def outage(
+    tmp_path_factory: pytest.TempPathFactory, emulator: Emulator, relay: FaultRelay
+) -> Iterator[tuple[Stack, TcpSwitch]]:
     if admin_url() is None:
         pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
     with scratch_database("medley_outage") as direct:
         url = make_url(direct)
         with tcp_switch(url.host or "127.0.0.1", url.port or 5432) as switch:
             through = url.set(host="127.0.0.1", port=switch.port).render_as_string(hide_password=False)
-            data_dir = tmp_path_factory.mktemp("store-outage")
-            with running_replicas(data_dir, {"MEDLEY_DATABASE_URL": through}, emulator.v1, count=1) as gateway:
+            root = tmp_path_factory.mktemp("store-outage")
+            with running_stack(root, store_url=through, emulator=emulator, relay=relay) as gateway:
                 yield gateway, switch
 
 
@@ -59,9 +62,9 @@ def _patient() -> dict[str, Json]:
     return {"first_name": "Ottoline", "last_name": f"Brackenbury-{tag}", "birth_date": "1968-02-11"}
 
 
-def test_a_store_outage_is_a_503_on_a_connection_that_stays_usable(outage: tuple[Replicas, TcpSwitch]) -> None:
+def test_a_store_outage_is_a_503_on_a_connection_that_stays_usable(outage: tuple[Stack, TcpSwitch]) -> None:
     gateway, switch = outage
-    client = _KeepAlive(gateway.urls[0], gateway.app.headers)
+    client = _KeepAlive(gateway.gateways[0], gateway.app.headers)
     status, _, units = client.request("GET", "/api/emrs/cliniko/care-units")
     assert status == 200, units
     patients = f"/api/emrs/cliniko/care-units/{units[0]['id']}/patients"
