@@ -17,6 +17,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.engine import make_url
 
+from medley.cli_help import tidy_command
 from medley.config import Settings, load_settings
 from medley.domain.errors import MedleyError
 from medley.store.applications import (
@@ -51,10 +52,13 @@ app.add_typer(webhooks_app, name="webhooks")
 sync_app = typer.Typer(help="The scheduling mirror's sync.", no_args_is_help=True)
 app.add_typer(sync_app, name="sync")
 
+# Defaults through show_default: square brackets in a help text are rich markup, and vanish.
 HostOption = Annotated[
-    str | None, typer.Option(help="Interface to listen on [default: MEDLEY_HOST or 127.0.0.1].")
+    str | None, typer.Option(help="Interface to listen on.", show_default="MEDLEY_HOST, else 127.0.0.1")
 ]
-PortOption = Annotated[int | None, typer.Option(help="Port to listen on [default: MEDLEY_PORT or 8000].")]
+PortOption = Annotated[
+    int | None, typer.Option(help="Port to listen on.", show_default="MEDLEY_PORT, else 8000")
+]
 AppOption = Annotated[str, typer.Option("--app", help="The application's client id.")]
 
 
@@ -442,7 +446,7 @@ def webhooks_deliveries(
 
 
 def main() -> None:
-    app()
+    tidy_command(app)()
 
 
 if __name__ == "__main__":
