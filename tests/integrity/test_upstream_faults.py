@@ -20,7 +20,7 @@ import pytest
 from tests.integrity.clinic import Clinic
 from tests.integrity.conftest import SHORT_FUSE_ENV, Gateway, SandboxGateway
 from tests.integrity.deployment import GATEWAY_ENV, Emulator, live_app, running_gateway
-from tests.integrity.relay import FaultRelay
+from tests.integrity.relay import FaultRelay, running_relay
 
 Json = Any
 
@@ -201,28 +201,37 @@ def test_a_booking_whose_answer_was_cut_after_the_write_is_found(flaky: FaultyCl
 # ---- 429 from the EHR ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class BusyClinic:
+    api: httpx.Client
+    relay: FaultRelay
+
+
 @pytest.fixture
-def rate_limited(tmp_path_factory: pytest.TempPathFactory, faults: FaultRelay) -> Iterator[httpx.Client]:
+def rate_limited(tmp_path_factory: pytest.TempPathFactory, emulator: Emulator) -> Iterator[BusyClinic]:
     """A gateway of its own (a 429 holds the whole key's budget in that process) whose every call to the EHR
-    gets the emulator's 429; the emulator's own limit is off, so its reset is a minute away."""
+    gets the emulator's 429; the emulator's own limit is off, so its reset is a minute away. Its relay is its
+    own too: other gateways reaching the emulator (their background sync included) must not see those 429s."""
     data_dir = tmp_path_factory.mktemp("gateway-429")
     env = {**SHORT_FUSE_ENV, "MEDLEY_SANDBOX": "false"}
-    app = live_app({**GATEWAY_ENV, **env}, data_dir, "Busy clinic", faults.url + "/v1")
-    faults.fail("GET", ANY_CALL, "429", times=None)
-    with running_gateway(data_dir, env) as url, Gateway(url, data_dir).api(app) as api:
-        yield api
+    with running_relay(emulator.root) as relay:
+        app = live_app({**GATEWAY_ENV, **env}, data_dir, "Busy clinic", relay.url + "/v1")
+        relay.fail("GET", ANY_CALL, "429", times=None)
+        with running_gateway(data_dir, env) as url, Gateway(url, data_dir).api(app) as api:
+            yield BusyClinic(api, relay)
 
 
 def test_a_429_is_rate_limited_with_its_reset_and_the_gateway_holds_off_until_then(
-    rate_limited: httpx.Client, faults: FaultRelay
+    rate_limited: BusyClinic,
 ) -> None:
+    faults = rate_limited.relay
     began = time.monotonic()
-    first = rate_limited.get("/care-units")
+    first = rate_limited.api.get("/care-units")
     _problem(first, 429, "RATE_LIMITED")
     assert time.monotonic() - began < 5, "a reset beyond the wait bound is reported at once, not waited for"
     assert 50 <= int(first.headers["Retry-After"]) <= 61
     sent = faults.count("GET", ANY_CALL)
 
-    second = rate_limited.get("/care-units")
+    second = rate_limited.api.get("/care-units")
     _problem(second, 429, "RATE_LIMITED")
     assert faults.count("GET", ANY_CALL) == sent, "until the reset, nothing more is sent to the EHR"
