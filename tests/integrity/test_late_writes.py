@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -181,3 +182,36 @@ def test_a_retry_after_its_replica_was_killed_takes_the_key_over_and_answers_the
             time.sleep(min(float(retry.headers.get("Retry-After", "1")), 1.0))
     assert retry.status_code == 201, (answers, retry.text)
     assert _live(emulator, slot) == [str(retry.json()[0]["id"])]
+
+
+def test_a_late_move_holds_its_new_time_and_the_retry_finds_it_moved(
+    replicas: Stack, faults: FaultRelay, emulator: Emulator
+) -> None:
+    with replicas.api(0) as api, replicas.api(1) as other_api:
+        clinic, other = Clinic.first(api), Clinic.first(other_api)
+        here = clinic.any_free_slot()
+        same = {"resource_id": here["resource_id"], "service_id": here["healthcare_service_id"]}
+        start, end = datetime.fromisoformat(here["start"]), datetime.fromisoformat(here["end"])
+        there = next(
+            s
+            for s in clinic.free_slots(**same)
+            if datetime.fromisoformat(s["end"]) <= start or end <= datetime.fromisoformat(s["start"])
+        )
+        patient, someone = str(clinic.add_patient()["id"]), str(other.add_patient()["id"])
+        booked = clinic.book(here, patient)
+        assert booked.status_code == 201, booked.text
+        appointment_id = str(booked.json()[0]["id"])
+        path = f"{clinic.path}/appointments/{appointment_id}"
+        move, key = {"start": there["start"], "end": there["end"]}, {"Idempotency-Key": _key()}
+        faults.fail("PATCH", rf"^/v1/individual_appointments/{appointment_id}$", WRITE_DELAY)
+
+        _problem(api.patch(path, json=move, headers=key), 504, "TIMEOUT")
+        refused = _problem(other.book(there, someone), 409, "CONFLICT", "NO_TIMESLOTS_AVAILABLE")
+        assert "not confirmed" in refused["detail"]
+
+        (landed,) = _await_upstream(emulator, there, 1)
+        assert str(landed["id"]) == appointment_id
+        retry = other_api.patch(path, json=move, headers=key)
+        assert retry.status_code == 200, retry.text
+        assert retry.json()["start"] == there["start"]
+        assert _live(emulator, there) == [appointment_id]
