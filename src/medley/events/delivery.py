@@ -14,12 +14,13 @@ import logging
 import time
 from datetime import timedelta
 
-import httpx
+import h11
 
 from medley.config import Settings
 from medley.events import outbox, signing
 from medley.events.log import publish
 from medley.events.outbox import Claimed, Outcome
+from medley.events.poster import Poster
 from medley.events.schedule import parse_retry_after
 from medley.events.targets import TargetRefused, resolve
 from medley.store.database import Store
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 PURGE_INTERVAL_SECONDS = 600.0
 _LEASE_MARGIN_SECONDS = 2.0
 _OUTCOME_BATCH_SECONDS = 0.02
-_MAX_CLIENTS = 64
 
 
 class DeliveryWorker:
@@ -49,8 +49,7 @@ class DeliveryWorker:
         # cap a worker at the store's commit rate.
         self._outcomes: list[tuple[Claimed, Outcome]] = []
         self._outcomes_waiting = asyncio.Event()
-        self._clients: dict[str, httpx.AsyncClient] = {}
-        self._closing: set[asyncio.Task[None]] = set()
+        self._poster = Poster()
 
     async def run(self) -> None:
         recorder = asyncio.create_task(self._record_outcomes(), name="medley-webhook-outcomes")
@@ -65,28 +64,10 @@ class DeliveryWorker:
                 await recorder
             with contextlib.suppress(Exception):
                 await self._write_outcomes()  # what finished before the stop (else the leases lapse)
-            for client in self._clients.values():
-                await client.aclose()
-
-    def _client(self, host: str) -> httpx.AsyncClient:
-        """One client (connection pool) per receiver host: connections go to a checked IP address, and a
-        connection verified for one host name must never carry a request for another."""
-        client = self._clients.pop(host, None)
-        if client is None:
-            client = httpx.AsyncClient(
-                follow_redirects=False, timeout=httpx.Timeout(self._settings.webhook_timeout_seconds),
-                limits=httpx.Limits(max_connections=self._concurrency), trust_env=False,
-            )
-            while len(self._clients) >= _MAX_CLIENTS:
-                oldest = self._clients.pop(next(iter(self._clients)))
-                task = asyncio.create_task(oldest.aclose())  # idle or finishing: close in the background
-                self._closing.add(task)
-                task.add_done_callback(self._closing.discard)
-        self._clients[host] = client  # most recently used last
-        return client
+            await self._poster.aclose()
 
     async def _loop(self) -> None:
-        next_purge = 0.0
+        next_purge = next_publish = 0.0
         master_key = self._settings.master_key.get_secret_value()
         # Claim in batches (a claim is a transaction): once a quarter of the slots are free.
         batch = max(1, self._concurrency // 4)
@@ -100,7 +81,9 @@ class DeliveryWorker:
                         await outbox.purge_expired_events(
                             self._store, retention=timedelta(days=self._settings.event_retention_days)
                         )
-                    await publish(self._store)
+                    if time.monotonic() >= next_publish:  # placing events is for readers: no hurry
+                        next_publish = time.monotonic() + self._settings.webhook_poll_seconds
+                        await publish(self._store)
                     claimed = await outbox.claim(self._store, limit=free, lease=self._lease, master_key=master_key)
                 except asyncio.CancelledError:
                     raise
@@ -150,19 +133,14 @@ class DeliveryWorker:
         except TargetRefused as exc:
             return Outcome(None, str(exc))
         headers = signing.headers(delivery.secrets, delivery.event_id, int(time.time()), delivery.body)
-        headers["host"] = target.host_header
-        headers["user-agent"] = "Medley-Webhooks/1"
         try:
             async with asyncio.timeout(self._settings.webhook_timeout_seconds):
-                response = await self._client(target.host).post(
-                    target.connect_url, content=delivery.body, headers=headers,
-                    extensions={"sni_hostname": target.host},
-                )
-        except (TimeoutError, httpx.TimeoutException):
+                answer = await self._poster.post(target, headers, delivery.body)
+        except TimeoutError:
             return Outcome(None, "timed out")
-        except httpx.HTTPError as exc:
+        except (OSError, h11.ProtocolError) as exc:
             return Outcome(None, f"connection failed ({type(exc).__name__})")
         retry_after = (
-            parse_retry_after(response.headers.get("retry-after")) if response.status_code in (429, 503) else None
+            parse_retry_after(answer.headers.get("retry-after")) if answer.status_code in (429, 503) else None
         )
-        return Outcome(response.status_code, None, retry_after)
+        return Outcome(answer.status_code, None, retry_after)

@@ -12,7 +12,7 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from medley.config import Settings
 from medley.domain.errors import DetailCode, MedleyError
@@ -28,11 +28,15 @@ class TargetRefused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A checked destination: connect to ``connect_url`` (an IP), name ``host`` in SNI and ``Host``."""
+    """A checked destination: connect to ``address`` (an IP) and ``port``; name ``host`` in TLS (SNI and
+    certificate check) and ``host_header`` in the request; ``path`` includes the query."""
 
-    connect_url: str
+    scheme: str
+    address: str
+    port: int
     host: str
     host_header: str
+    path: str
 
 
 def _allowed_address(address: Address, settings: Settings) -> bool:
@@ -82,16 +86,19 @@ async def resolve(url: str, settings: Settings) -> Target:
     refused or none resolves."""
     scheme, host, port, netloc = _split(url, settings)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        raise TargetRefused("The URL's host does not resolve.") from None
-    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+        addresses: list[Address] = [ipaddress.ip_address(host)]  # a literal was checked by _split
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            raise TargetRefused("The URL's host does not resolve.") from None
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     # Every address must be allowed: a name that also resolves inward is refused outright.
     if not addresses or not all(_allowed_address(address, settings) for address in addresses):
         raise TargetRefused("The URL's host resolves to a private, loopback or link-local address.")
-    chosen = addresses[0]
-    ip_host = f"[{chosen}]" if chosen.version == 6 else str(chosen)
     parts = urlsplit(url)
-    connect_url = urlunsplit((scheme, f"{ip_host}:{port}", parts.path or "/", parts.query, ""))
-    host_header = netloc.rsplit("@", 1)[-1]
-    return Target(connect_url=connect_url, host=host, host_header=host_header)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Target(
+        scheme=scheme, address=str(addresses[0]), port=port, host=host, host_header=netloc.rsplit("@", 1)[-1],
+        path=path,
+    )
