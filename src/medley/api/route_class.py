@@ -108,10 +108,12 @@ async def _run_once(request: Request, handler: Handler, key: str, runtime: Runti
             ErrorCode.UNPROCESSABLE, detail, [ErrorDetail(DetailCode.IDEMPOTENCY_KEY_REUSED, detail)]
         )
     if begun.outcome is Outcome.IN_PROGRESS:
-        raise MedleyError.conflict(
+        error = MedleyError.conflict(
             "A request with this Idempotency-Key is still being processed; retry later.",
             DetailCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
         )
+        error.headers["Retry-After"] = "1"
+        raise error
     try:
         async with runtime.idempotency.renewing(app_id, key, begun):
             response = await handler(request)
