@@ -44,11 +44,18 @@ class Answer:
 class Poster:
     """Sends POSTs; idle connections are kept per (scheme, address, port, host), at most ``per_destination``."""
 
-    def __init__(self, *, per_destination: int = 8, user_agent: str = "Medley-Webhooks/1") -> None:
+    def __init__(
+        self,
+        *,
+        per_destination: int = 8,
+        user_agent: str = "Medley-Webhooks/1",
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self._idle: dict[_Key, list[_Connection]] = {}
         self._per_destination = per_destination
         self._user_agent = user_agent
-        self._tls = ssl.create_default_context()
+        # The system's trusted CAs, host names checked (tests pass a context that trusts their own CA).
+        self._tls = tls or ssl.create_default_context()
 
     async def post(self, target: Target, headers: Mapping[str, str], body: bytes) -> Answer:
         """One POST; raises ``OSError`` or ``h11.ProtocolError`` when no answer came. The caller bounds the
