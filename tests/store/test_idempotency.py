@@ -122,6 +122,27 @@ async def test_a_claim_left_by_a_dead_process_is_taken_over_after_a_while(
     ).outcome is Outcome.PROCEED
 
 
+async def test_a_claim_whose_owner_renews_its_lease_is_never_taken_over_and_lapses_once_it_stops(
+    store: Store, app_and_secret: tuple[Application, str]
+) -> None:
+    application, secret = app_and_secret
+    keys = IdempotencyStore(store, master_key=MASTER, lease=timedelta(milliseconds=300))
+    fingerprint = _fingerprint(keys, secret)
+    first = await keys.begin(application.id, "k", fingerprint, DAY, client_secret=secret)
+    assert first.outcome is Outcome.PROCEED
+    async with keys.renewing(application.id, "k", first):
+        await asyncio.sleep(0.7)  # more than two leases: only the renewals keep it
+        retry = await keys.begin(application.id, "k", fingerprint, DAY, client_secret=secret)
+        assert retry.outcome is Outcome.IN_PROGRESS
+    await asyncio.sleep(0.4)  # the owner is gone: its lease lapses
+    assert (
+        await keys.begin(application.id, "k", fingerprint, DAY, client_secret=secret)
+    ).outcome is Outcome.PROCEED
+    assert (
+        await keys.begin(application.id, "k", fingerprint, DAY, client_secret=secret)
+    ).outcome is Outcome.IN_PROGRESS, "exactly one retry takes a lapsed claim over"
+
+
 async def test_keys_belong_to_one_application(store: Store, app_and_secret: tuple[Application, str]) -> None:
     application, secret = app_and_secret
     other, other_secret = await create_application(store, "Other")
