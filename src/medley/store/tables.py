@@ -359,3 +359,6 @@ class MirrorBookingRow(Base):
     status: Mapped[str] = mapped_column(String(24))  # booked, cancelled, did_not_arrive, archived
     busy: Mapped[bool]
     updated_at: Mapped[datetime | None]
+    # When the version stored here was read from the EHR (our clock): the EHR's versions have whole seconds,
+    # so of two reads of one version the earlier read must not undo the later one.
+    read_at: Mapped[datetime | None]

@@ -172,14 +172,16 @@ async def apply_bookings(
     bookings: Sequence[Booking],
     *,
     announce: bool,
-    zones: dict[str, str] | None = None,
+    read_at: datetime | None = None,
 ) -> int:
-    """Take in bookings (each only if not older than the stored version); with ``announce``, record an
-    event for each appointment change. Returns how many rows changed."""
+    """Take in bookings read from the EHR at ``read_at`` (default now), each only if it is not older than
+    the stored version; with ``announce``, record an event for each appointment change. Returns how many
+    rows changed."""
+    read_at = read_at or datetime.now(UTC)
     for attempt in range(3):
         try:
             async with store.sessions() as session, session.begin():
-                changed = await _apply(session, identity, bookings, announce)
+                changed = await _apply(session, identity, bookings, announce, read_at)
                 if changed:
                     await _bump(session, identity.connection_id)
                 return changed
@@ -190,12 +192,14 @@ async def apply_bookings(
     return 0
 
 
-async def _apply(session: AsyncSession, identity: MirrorIdentity, bookings: Sequence[Booking], announce: bool) -> int:
+async def _apply(
+    session: AsyncSession, identity: MirrorIdentity, bookings: Sequence[Booking], announce: bool, read_at: datetime
+) -> int:
     changed = 0
     existing = await _existing(session, identity.connection_id, bookings)
     for booking in bookings:
         row = existing.get((booking.kind, booking.booking_id))
-        if row is not None and _older(booking.updated_at, row.updated_at):
+        if row is not None and _stale(booking, read_at, row):
             continue
         before = _state(row) if row is not None else None
         if row is None:
@@ -215,6 +219,7 @@ async def _apply(session: AsyncSession, identity: MirrorIdentity, bookings: Sequ
         row.status = booking.status
         row.busy = booking.busy
         row.updated_at = booking.updated_at
+        row.read_at = read_at
         changed += 1
         if announce and booking.kind == "appointment":
             await _announce(session, identity, before, _state(row))
@@ -244,8 +249,14 @@ async def _existing(
     return found
 
 
-def _older(incoming: datetime | None, stored: datetime | None) -> bool:
-    return incoming is not None and stored is not None and incoming < stored
+def _stale(booking: Booking, read_at: datetime, row: MirrorBookingRow) -> bool:
+    """Whether the stored row is newer than ``booking``: a later version, or the same version (whole seconds:
+    a write and a cancel within one second share it) read later than this read."""
+    if booking.updated_at is None or row.updated_at is None:
+        return False
+    if booking.updated_at != row.updated_at:
+        return booking.updated_at < row.updated_at
+    return row.read_at is not None and read_at < row.read_at
 
 
 def _same(row: MirrorBookingRow, booking: Booking) -> bool:
@@ -324,12 +335,13 @@ async def remove_missing_bookings(
         for row in rows:
             if (row.kind, row.booking_id) in present:
                 continue
-            if row.updated_at is not None and row.updated_at >= read_started:
+            if row.read_at is not None and row.read_at >= read_started:
                 continue
             before = _state(row)
             row.status = "removed"
             row.busy = False
             row.updated_at = read_started
+            row.read_at = read_started
             removed += 1
             if announce and row.kind == "appointment":
                 await _announce(session, identity, before, _state(row))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import heapq
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,9 @@ class _Computed:
     zone: ZoneInfo
     starts: list[datetime]
     slots: list[_Slot]
+    # Per resource: a fingerprint of what its slots were computed from, and those slots. A change of the
+    # mirror (one booking) recomputes only the resources whose inputs changed.
+    parts: dict[str, tuple[int, list[_Slot]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,14 +230,16 @@ class MirrorReader:
                     days=63
                 ) < computed.first_day + timedelta(days=COVER_DAYS):
                     return computed
-            computed = await self._compute(connection_id, care_unit_id, version, now)
+            computed = await self._compute(connection_id, care_unit_id, version, now, computed)
             if computed is None:
                 self._computed.pop(key, None)
             else:
                 self._computed[key] = computed
             return computed
 
-    async def _compute(self, connection_id: str, care_unit_id: str, version: int, now: datetime) -> _Computed | None:
+    async def _compute(
+        self, connection_id: str, care_unit_id: str, version: int, now: datetime, previous: _Computed | None
+    ) -> _Computed | None:
         async with self._store.sessions() as session:
             offerings = (
                 await session.scalars(
@@ -254,21 +260,56 @@ class MirrorReader:
             inputs = await load_inputs(
                 session, connection_id, care_unit_id, resources, span, BookingLimits(True, timedelta(0), timedelta(0))
             )
-        slots = _all_slots(inputs, zone, first_day)
-        return _Computed(version, first_day, zone, [slot.start for slot in slots], slots)
+        reusable = (
+            previous.parts if previous is not None and (previous.first_day, previous.zone) == (first_day, zone) else {}
+        )
+        parts: dict[str, tuple[int, list[_Slot]]] = {}
+        for resource_id in resources:
+            fingerprint = _fingerprint(inputs, resource_id)
+            kept = reusable.get(resource_id)
+            if kept is not None and kept[0] == fingerprint:
+                parts[resource_id] = kept
+            else:
+                parts[resource_id] = (fingerprint, _resource_slots(inputs, resource_id, zone, first_day))
+        slots = list(heapq.merge(*(part for _, part in parts.values()), key=_order))
+        return _Computed(version, first_day, zone, [slot.start for slot in slots], slots, parts)
 
 
-def _all_slots(inputs: SlotInputs, zone: ZoneInfo, first_day: date) -> list[_Slot]:
-    """Every slot of every offering, each local day its own window, with no notice or horizon applied."""
+def _order(slot: _Slot) -> tuple[datetime, str, str]:
+    return (slot.start, slot.resource_id, slot.service_id)
+
+
+def _fingerprint(inputs: SlotInputs, resource_id: str) -> int:
+    weekly = inputs.weekly.get(resource_id, {})
+    return hash(
+        (
+            tuple(sorted((i.start, i.end) for i in inputs.busy.get(resource_id, ()))),
+            tuple(sorted((i.start, i.end) for i in inputs.openings.get(resource_id, ()))),
+            tuple(sorted((day, tuple((p.start, p.end) for p in periods)) for day, periods in weekly.items())),
+            tuple(
+                sorted(
+                    (service_id, o.duration_minutes, o.lead_minutes)
+                    for (r, service_id), o in inputs.offerings.items()
+                    if r == resource_id
+                )
+            ),
+        )
+    )
+
+
+def _resource_slots(inputs: SlotInputs, resource_id: str, zone: ZoneInfo, first_day: date) -> list[_Slot]:
+    """Every slot of one resource's offerings, each local day its own window, no notice or horizon applied."""
     days = [first_day + timedelta(days=n) for n in range(COVER_DAYS)]
     windows = [Interval(to_instant(day, time(0), zone), to_instant(day + _ONE_DAY, time(0), zone)) for day in days]
+    weekly = inputs.weekly.get(resource_id, {})
+    busy_by_day = _by_day(inputs.busy.get(resource_id, ()), zone)
+    open_by_day = _by_day(inputs.openings.get(resource_id, ()), zone)
     found: list[tuple[datetime, str, str, datetime, timedelta]] = []
-    for (resource_id, service_id), offering in inputs.offerings.items():
+    for (offered_by, service_id), offering in inputs.offerings.items():
+        if offered_by != resource_id:
+            continue
         duration = timedelta(minutes=offering.duration_minutes)
         notice = timedelta(minutes=offering.lead_minutes)
-        weekly = inputs.weekly.get(resource_id, {})
-        busy_by_day = _by_day(inputs.busy.get(resource_id, ()), zone)
-        open_by_day = _by_day(inputs.openings.get(resource_id, ()), zone)
         for day, window in zip(days, windows, strict=True):
             extra = open_by_day.get(day, [])
             if not weekly.get(day.weekday()) and not extra:

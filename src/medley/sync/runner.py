@@ -89,7 +89,7 @@ class ConnectionSync:
         await mirror.apply_openings(self._store, cid, openings, replace_from=not_before)
         end = started + reference.limits.horizon + FUTURE_MARGIN
         bookings = await self._source.read_bookings(changed_since=None, start=not_before, end=end)
-        await mirror.apply_bookings(self._store, self.identity, bookings, announce=announce)
+        await mirror.apply_bookings(self._store, self.identity, bookings, announce=announce, read_at=started)
         await mirror.remove_missing_bookings(
             self._store, self.identity, bookings, start=not_before, end=end, read_started=started, announce=announce
         )
@@ -122,7 +122,7 @@ class ConnectionSync:
             await mirror.replace_reference(self._store, cid, await self._source.read_reference(), started)
         since = (bookings_since or started) - WATERMARK_OVERLAP
         changed = await self._source.read_bookings(changed_since=since, start=since, end=started)
-        await mirror.apply_bookings(self._store, self.identity, changed, announce=True)
+        await mirror.apply_bookings(self._store, self.identity, changed, announce=True, read_at=started)
         values["bookings_watermark"] = started
         since = (blocks_since or started) - WATERMARK_OVERLAP
         openings = await self._source.read_openings(changed_since=since, not_before=since)

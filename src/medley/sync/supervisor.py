@@ -117,5 +117,6 @@ class SyncSupervisor:
                 raise
             except Exception:  # recorded by the sync; back off and try again
                 failures += 1
-                delay = min(_RETRY_CAP_SECONDS, self._settings.sync_interval_seconds * 2 ** min(failures, 6))
+                # The first retry comes after one interval; repeated failures back off (an outage, a 429).
+                delay = min(_RETRY_CAP_SECONDS, self._settings.sync_interval_seconds * 2 ** min(failures - 1, 6))
             await asyncio.sleep(delay)

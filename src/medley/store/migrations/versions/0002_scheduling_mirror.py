@@ -119,6 +119,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(24), nullable=False),
         sa.Column("busy", sa.Boolean(), nullable=False),
         sa.Column("updated_at", _UtcDateTime, nullable=True),
+        sa.Column("read_at", _UtcDateTime, nullable=True),
         _mirror_fk(),
         sa.PrimaryKeyConstraint("connection_id", "kind", "booking_id", name=op.f("pk_medley_mirror_bookings")),
     )
