@@ -32,6 +32,8 @@ def _json_has_nul(payload: Any) -> bool:
 
 
 async def _body_has_nul(request: Request) -> bool:
+    if "content-length" not in request.headers and "transfer-encoding" not in request.headers:
+        return False  # no body (every GET): nothing to read, on the busiest path
     body = await request.body()
     # JSON carries U+0000 only escaped: the byte search is cheap, and the parse only confirms a hit (an escaped
     # backslash followed by "u0000" is no NUL).

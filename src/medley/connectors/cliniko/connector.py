@@ -37,7 +37,7 @@ from medley.connectors.cliniko.availability import block_intervals, weekly_hours
 from medley.connectors.cliniko.client import ClinikoClient, JsonObject, QueryParams
 from medley.connectors.cliniko.errors import ClinikoNotFound, Reply, UnknownOutcome
 from medley.connectors.cliniko.fanout import gather_all
-from medley.connectors.cliniko.reference import ReferenceCache, SharedPractice
+from medley.connectors.cliniko.reference import Practice, ReferenceCache, SharedPractice
 from medley.connectors.cliniko.slot_cache import RedisSlotCache, SlotCache, SlotMemory
 from medley.connectors.cliniko.sync_reads import ClinikoSyncReader, booking_from_cliniko
 from medley.connectors.cliniko.timeslots import find_next, find_timeslots
@@ -149,6 +149,7 @@ class ClinikoConnector:
             )
             shared = SharedPractice(settings.redis_url, cache_namespace)
         self._mirror = mirror
+        self._care_units: tuple[Practice, list[CareUnit]] | None = None
         self._reference = ReferenceCache(
             client,
             settings.reference_cache_seconds,
@@ -199,7 +200,10 @@ class ClinikoConnector:
 
     async def list_care_units(self) -> list[CareUnit]:
         practice = await self._reference.get()
-        return [mapping.care_unit_from_business(b) for b in practice.businesses.values()]
+        # Mapped once per snapshot: this is the read every client makes first, and often.
+        if self._care_units is None or self._care_units[0] is not practice:
+            self._care_units = (practice, [mapping.care_unit_from_business(b) for b in practice.businesses.values()])
+        return list(self._care_units[1])
 
     async def get_care_unit(self, care_unit_id: str) -> CareUnit:
         practice = await self._reference.get()
@@ -346,6 +350,12 @@ class ClinikoConnector:
         ):
             if value is not None and value.strip():
                 filters.append(("q[]", f"{field}:={value.strip()}"))
+        if query.ids is not None:
+            # One read for many patients (Cliniko's id:=1,2,3); an id Cliniko could not hold matches nothing.
+            wanted = sorted({i for i in query.ids if _ID.match(i)})
+            if not wanted:
+                return []
+            filters.append(("q[]", f"id:={','.join(wanted)}"))
         patients: list[Patient] = []
         scanned = 0
         async for record in self._client.iter_all("/patients", "patients", filters):
