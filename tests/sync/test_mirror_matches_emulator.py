@@ -168,3 +168,40 @@ def test_mirror_timeslots_equal_the_ehrs_own(
     assert mirrored == live, (
         f"only in the mirror: {sorted(mirrored - live)[:5]}; only in the EHR: {sorted(live - mirrored)[:5]}"
     )
+
+
+async def _live_schedule(
+    server_url: str, care_unit: str, resource: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    connector = build_connector(
+        "cliniko",
+        {"api_key": DEFAULT_SANDBOX_API_KEY},
+        settings=Settings(sandbox=False, upstream_requests_per_minute=0),
+        base_url=server_url + "/sandbox/cliniko/v1",
+    )
+    try:
+        blocks = await connector.get_schedule(care_unit, resource, start, end)
+    finally:
+        await connector.aclose()
+    return [(b.start.astimezone(UTC), b.end.astimezone(UTC)) for b in blocks]
+
+
+def test_mirror_schedules_equal_the_ehrs_working_time(server_url: str, api: httpx.Client) -> None:
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    end = start + timedelta(days=30)
+    compared = 0
+    for care_unit in CARE_UNITS:
+        for resource in api.get(f"/emrs/cliniko/care-units/{care_unit}/resources").json():
+            response = api.get(
+                f"/emrs/cliniko/care-units/{care_unit}/resources/{resource['id']}/schedules",
+                params={"start": start.isoformat(), "end": end.isoformat()},
+            )
+            assert response.status_code == 200, response.text
+            assert response.headers["medley-data-source"] == "mirror"
+            mirrored = [
+                (datetime.fromisoformat(b["start"]).astimezone(UTC), datetime.fromisoformat(b["end"]).astimezone(UTC))
+                for b in response.json()
+            ]
+            assert mirrored == asyncio.run(_live_schedule(server_url, care_unit, resource["id"], start, end))
+            compared += 1
+    assert compared >= 5

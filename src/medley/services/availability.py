@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
+from zoneinfo import ZoneInfo
 
 from medley.connectors.base import Connector
-from medley.domain.models import Timeslot
+from medley.domain.models import ScheduleBlock, Timeslot
+from medley.scheduling import Interval
 from medley.services.connector_pool import ConnectorPool
 from medley.sync.reader import MirrorAnswer, MirrorReader
 
@@ -84,6 +86,28 @@ class AvailabilityReader:
                 return Slots(Freshness("mirror", answer.age_seconds), mirrored=answer)
         slots = await connector.list_timeslots(care_unit_id, start, end, resource_ids, service_ids)
         return Slots(LIVE, live=slots)
+
+    async def schedule(
+        self,
+        application_id: str,
+        emr: str,
+        connector: Connector,
+        care_unit_id: str,
+        resource_id: str,
+        start: datetime,
+        end: datetime,
+        zone: ZoneInfo,
+    ) -> tuple[list[ScheduleBlock], Freshness]:
+        connection_id = await self._mirror_of(application_id, emr, connector)
+        if connection_id is not None and self.mirror is not None and end > start:
+            await connector.get_resource(care_unit_id, resource_id)  # the same 404 as a live read
+            found = await self.mirror.schedule(connection_id, care_unit_id, resource_id, Interval(start, end), zone)
+            if found is not None:
+                blocks, age = found
+                return [
+                    ScheduleBlock(start=i.start.astimezone(zone), end=i.end.astimezone(zone)) for i in blocks
+                ], Freshness("mirror", age)
+        return await connector.get_schedule(care_unit_id, resource_id, start, end), LIVE
 
     async def next_available(
         self,

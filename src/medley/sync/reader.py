@@ -29,11 +29,11 @@ from sqlalchemy import select
 from medley.config import Settings
 from medley.connectors.sync_source import BookingLimits
 from medley.domain.models import Timeslot
-from medley.scheduling import Interval, iter_bookable_starts, to_instant, working_intervals
+from medley.scheduling import Interval, iter_bookable_starts, subtract, to_instant, working_intervals
 from medley.store.database import Store
 from medley.store.tables import MirrorConnectionRow, MirrorOfferingRow
 from medley.sync.mirror import LIVE
-from medley.sync.slots import Pair, SlotInputs, load_inputs
+from medley.sync.slots import Pair, SlotInputs, load_inputs, load_time_off
 
 NEXT_AVAILABLE_WEEKS = 13
 FRESHNESS_MEMORY_SECONDS = 0.5
@@ -199,6 +199,21 @@ class MirrorReader:
             if first_only:
                 break
         return MirrorAnswer(found, computed.zone, fresh.age_seconds)
+
+    async def schedule(
+        self, connection_id: str, care_unit_id: str, resource_id: str, window: Interval, zone: ZoneInfo
+    ) -> tuple[list[Interval], float] | None:
+        """A resource's working time in ``window``: weekly hours plus extra hours at the care unit, minus its
+        time off anywhere; ``None`` while the mirror cannot answer."""
+        fresh = await self._fresh(connection_id, datetime.now(UTC))
+        if fresh is None:
+            return None
+        async with self._store.sessions() as session:
+            inputs = await load_inputs(session, connection_id, care_unit_id, [resource_id], window, fresh.limits)
+            time_off = await load_time_off(session, connection_id, resource_id, window)
+        weekly = inputs.weekly.get(resource_id, {})
+        working = working_intervals(weekly, zone, window, extra=inputs.openings.get(resource_id, []))
+        return subtract(working, time_off), fresh.age_seconds
 
     async def next_available(
         self, connection_id: str, care_unit_id: str, pairs: Sequence[Pair], after: datetime

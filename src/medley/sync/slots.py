@@ -98,3 +98,18 @@ def _grouped(rows: Iterable[tuple[str, datetime, datetime]]) -> dict[str, list[I
         if ends_at > starts_at:
             grouped[resource_id].append(Interval(starts_at, ends_at))
     return grouped
+
+
+async def load_time_off(session: AsyncSession, connection_id: str, resource_id: str, span: Interval) -> list[Interval]:
+    """The resource's time off (at any care unit) overlapping ``span``."""
+    rows = await session.execute(
+        select(MirrorBookingRow.resource_id, MirrorBookingRow.starts_at, MirrorBookingRow.ends_at).where(
+            MirrorBookingRow.connection_id == connection_id,
+            MirrorBookingRow.resource_id == resource_id,
+            MirrorBookingRow.kind == "time_off",
+            MirrorBookingRow.busy.is_(True),
+            MirrorBookingRow.starts_at < span.end,
+            MirrorBookingRow.ends_at > span.start,
+        )
+    )
+    return _grouped(rows).get(resource_id, [])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
-from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, RuntimeDep
+from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
+from medley.api.freshness import freshness_headers
 from medley.api.ids import parse_typed_id
 from medley.api.moments import Moment
 from medley.api.problem import problem_responses
@@ -17,6 +18,7 @@ from medley.api.text_input import refuse_nul_characters
 from medley.connectors.registry import capabilities_of, known_emrs
 from medley.domain.errors import DetailCode
 from medley.domain.models import CareUnit, HealthcareService, Resource, ScheduleBlock
+from medley.services.availability import AvailabilityReader
 from medley.services.time_windows import resolve_window
 from medley.store.connections import list_connections
 
@@ -40,9 +42,7 @@ async def list_emrs(runtime: RuntimeDep, caller: CallerDep) -> list[Emr]:
     ]
 
 
-@router.get(
-    "/emrs/{emr}/care-units", tags=["Care units"], responses=problem_responses(), summary="List care units"
-)
+@router.get("/emrs/{emr}/care-units", tags=["Care units"], responses=problem_responses(), summary="List care units")
 async def list_care_units(connector: ConnectorDep) -> list[CareUnit]:
     """The clinics (Cliniko businesses) of the connected account: the entry point of every workflow."""
     return await connector.list_care_units()
@@ -75,7 +75,10 @@ async def get_resource(connector: ConnectorDep, care_unit_id: CareUnitId, resour
     summary="Get a resource's working time",
 )
 async def get_schedule(
+    response: Response,
     runtime: RuntimeDep,
+    caller: CallerDep,
+    emr: EmrPath,
     connector: ConnectorDep,
     care_unit_id: CareUnitId,
     resource_id: str,
@@ -93,7 +96,12 @@ async def get_schedule(
         max_days=runtime.settings.timeslot_max_days,
         clamp_to_now=False,
     )
-    return await connector.get_schedule(care_unit_id, rid, window.start, window.end)
+    reader = runtime.availability or AvailabilityReader(runtime.connectors, None)
+    blocks, freshness = await reader.schedule(
+        caller.application.id, emr, connector, care_unit_id, rid, window.start, window.end, ZoneInfo(unit.timezone)
+    )
+    response.headers.update(freshness_headers(freshness))
+    return blocks
 
 
 @router.get(
