@@ -151,6 +151,7 @@ class PatientQuery(_Record):
     email: str | None = None
     phone: str | None = None
     external_id: str | None = None
+    ids: list[str] | None = Field(default=None, description="Only these patients (EHR ids), in one read.")
 
 
 class Patient(PatientBase):

@@ -31,15 +31,28 @@ class FreeSlot:
         return self.start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
     def weeks_ahead(self, now: datetime | None = None) -> int:
-        """How many "Next week" clicks from the current week (in the unit's zone) to the slot's week."""
-        zone = ZoneInfo(self.unit["timezone"])
-        today = (now or datetime.now(UTC)).astimezone(zone).date()
-        day = self.start.astimezone(zone).date()
-        return (_monday(day) - _monday(today)).days // 7
+        """How many "Next week" clicks from the week the console opens on to the slot's week."""
+        return weeks_from_opening(self.unit["timezone"], self.start, now)
 
 
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def next_working_day(day: date) -> date:
+    """The day itself on a weekday, else the Monday after (as the console's format.js nextWorkingDay)."""
+    return day + timedelta(days=(7 - day.weekday()) % 7 if day.weekday() >= 5 else 0)
+
+
+def opening_monday(timezone: str, now: datetime | None = None) -> date:
+    """The Monday of the week the console opens on: the week that holds the next working day."""
+    today = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone)).date()
+    return _monday(next_working_day(today))
+
+
+def weeks_from_opening(timezone: str, moment: datetime, now: datetime | None = None) -> int:
+    day = moment.astimezone(ZoneInfo(timezone)).date()
+    return (_monday(day) - opening_monday(timezone, now)).days // 7
 
 
 def first_free_slot(api: httpx.Client) -> FreeSlot:

@@ -13,6 +13,7 @@ from medley.api.ids import parse_typed_id
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.api.text_input import refuse_nul_characters
+from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import Patient, PatientCreate, PatientQuery
 from medley.events.changes import EventType
 from medley.services.patients import UpsertOutcome, upsert_patient
@@ -25,6 +26,9 @@ router = APIRouter(
     dependencies=[Depends(refuse_nul_characters)],
 )
 
+
+# A batch look-up's bound: one upstream read (Cliniko pages 100 records).
+MAX_IDS = 100
 
 # Which record a patient create returned: created, updated (an existing patient, changed) or unchanged.
 UPSERT_RESULT_HEADER = "X-Upsert-Result"
@@ -44,6 +48,14 @@ async def search_patients(
     email: Annotated[str | None, Query(max_length=255)] = None,
     phone: Annotated[str | None, Query(max_length=40, description="Matched on digits.")] = None,
     external_id: Annotated[str | None, Query(max_length=255)] = None,
+    ids: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_IDS * 24,
+            description=f"Comma-separated patient ids (typed or bare), at most {MAX_IDS}: many patients in one "
+            "read (e.g. the names of a week's appointments).",
+        ),
+    ] = None,
 ) -> list[Patient]:
     """Patients matching every criterion given (exact, case-insensitive names); none given lists all."""
     query = PatientQuery(
@@ -53,8 +65,20 @@ async def search_patients(
         email=email,
         phone=phone,
         external_id=external_id,
+        ids=_id_list(ids),
     )
     return await connector.search_patients(care_unit_id, query)
+
+
+def _id_list(raw: str | None) -> list[str] | None:
+    if raw is None:
+        return None
+    ids = [patient_id_of(part.strip()) for part in raw.split(",") if part.strip()]
+    if len(ids) > MAX_IDS:
+        raise MedleyError.bad_request(
+            f"ids: at most {MAX_IDS} patients at a time.", DetailCode.MAX_ITEMS_EXCEEDED, path="query.ids"
+        )
+    return ids
 
 
 @router.post(

@@ -118,6 +118,9 @@ function limiter(size) {
   });
 }
 
+// The gateway's bound on GET …/patients?ids= (one upstream read).
+const BATCH_PATIENTS = 100;
+
 /** The calls of one care unit; patients are looked up lazily and cached until the next refresh. */
 export class CareUnitApi {
   constructor(client, emr, unitId) {
@@ -160,6 +163,29 @@ export class CareUnitApi {
       this.patients.set(patientId, pending);
     }
     return pending;
+  }
+
+  /** Look up, in batches of BATCH_PATIENTS, the patients not cached yet: a week costs a bounded number of
+   * reads whatever its number of appointments. One not found is looked up alone the next time it is asked. */
+  async primePatients(patientIds) {
+    const missing = [...new Set(patientIds.filter((id) => id && !this.patients.has(id)))];
+    const batches = [];
+    for (let i = 0; i < missing.length; i += BATCH_PATIENTS) batches.push(missing.slice(i, i + BATCH_PATIENTS));
+    await Promise.all(batches.map(async (ids) => {
+      let found = [];
+      try {
+        found = await this.queue(() => this.client.get(this.path("patients"), { ids: ids.join(",") }));
+      } catch {
+        return; // each name then falls back to its own look-up
+      }
+      for (const patient of found) this.rememberPatient(patient);
+      const gone = ids.filter((id) => !found.some((p) => p.id === id));
+      for (const id of gone) {
+        const unknown = Promise.reject(new Error(`No patient ${id}.`));
+        unknown.catch(() => this.patients.delete(id));
+        this.patients.set(id, unknown);
+      }
+    }));
   }
 
   rememberPatient(patient) {

@@ -8,7 +8,7 @@ import { appointmentDialog, bookingDialog, setupDialogs } from "./dialogs.js";
 import { h, hideProblem, replaceChildren, showProblem } from "./dom.js";
 import { startEventStream } from "./events.js";
 import {
-  addDays, civilDateOf, formatDateTime, formatWeek, instantOf, mondayOf, personName,
+  addDays, civilDateOf, formatDateTime, formatWeek, instantOf, mondayOf, nextWorkingDay, personName,
 } from "./format.js";
 import { renderPatientPage } from "./patient.js";
 
@@ -114,9 +114,10 @@ async function loadReference() {
 }
 
 function goToToday() {
-  const today = civilDateOf(new Date(), state.unit.timezone);
-  state.weekStart = mondayOf(today);
-  state.selectedDay = (new Date(Date.UTC(today.year, today.month - 1, today.day)).getUTCDay() + 6) % 7;
+  // On a weekend the current week is all past: open on the week of the next working day instead.
+  const day = nextWorkingDay(civilDateOf(new Date(), state.unit.timezone));
+  state.weekStart = mondayOf(day);
+  state.selectedDay = (new Date(Date.UTC(day.year, day.month - 1, day.day)).getUTCDay() + 6) % 7;
 }
 
 async function selectUnit(unitId) {
@@ -153,6 +154,9 @@ async function loadWeek({ focus } = {}) {
         ? state.api.timeslots({ start, end, resource_id: resourceId, healthcare_service_id: state.serviceId })
         : [],
     ]);
+    if (generation !== state.generation) return;
+    // Every patient of the week in one batch read, not one read per appointment.
+    await state.api.primePatients(booked.map((a) => a.patient_id));
     if (generation !== state.generation) return;
     hideProblem(els.problem);
     renderCalendar(els.calendar, els.dayTabs, {

@@ -4,7 +4,7 @@
 import { h, replaceChildren } from "./dom.js";
 import {
   addDays, dateKey, formatDay, formatLongDay, formatTime, formatTimeRange, instantOf, minutesIntoDay,
-  statusLabel,
+  nameForms, statusLabel,
 } from "./format.js";
 import { assignColumns, hourRange, slotSpans } from "./layout.js";
 
@@ -52,16 +52,29 @@ function appointmentButton(model, entry, day) {
     dataset: { appointmentId: appointment.id, status: appointment.status },
     onclick: (event) => model.onAppointment(appointment, event.currentTarget),
   },
-  // Under 30 minutes only the start fits beside the name; the full range is in the title.
-  h("span", { class: "appointment-time",
-    text: short ? formatTime(appointment.start, tz) : formatTimeRange(appointment.start, appointment.end, tz) }),
+  // Under 30 minutes there is one line: the patient alone (the block's place says when; the title has it all).
+  short ? null : h("span", { class: "appointment-time", text: formatTimeRange(appointment.start, appointment.end, tz) }),
   patient,
   service ? h("span", { class: "appointment-service", text: service }) : null,
   appointment.status !== "booked" ? h("span", { class: "appointment-status", text: statusLabel(appointment.status) })
     : null,
   h("span", { class: "visually-hidden", text: `, ${formatLongDay(day.date)}` }));
   if (appointment.patient_id) {
-    model.patientName(appointment.patient_id).then((name) => { patient.textContent = name; });
+    model.patientName(appointment.patient_id).then((name) => {
+      // The whole name where it fits, else "Ada L." rather than a name cut to "Ad…"; always whole in the title.
+      patient.textContent = name;
+      const fits = () => !patient.isConnected || patient.scrollWidth <= patient.clientWidth;
+      if (!fits()) {
+        // Seen in the longest form that fits whole ("Ada L.", never "Ad…"); read, and found, whole.
+        const shown = h("span", { "aria-hidden": "true" });
+        replaceChildren(patient, [shown, h("span", { class: "visually-hidden", text: name })]);
+        for (const form of nameForms(name).slice(1)) {
+          shown.textContent = form;
+          if (fits()) break;
+        }
+      }
+      button.title = `${name}, ${button.title}`;
+    });
   }
   const item = h("li", { class: "lane-item" }, button);
   position(item, entry.item, model.range);

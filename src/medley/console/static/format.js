@@ -57,6 +57,12 @@ export function mondayOf(date) {
   return addDays(date, -((weekday + 6) % 7));
 }
 
+/** The date itself on a weekday; the Monday after it on a Saturday or a Sunday (the next working day). */
+export function nextWorkingDay(date) {
+  const weekday = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay(); // 0 = Sunday
+  return addDays(date, weekday === 6 ? 2 : weekday === 0 ? 1 : 0);
+}
+
 export function dateKey(date) {
   const pad = (n, width = 2) => String(n).padStart(width, "0");
   return `${pad(date.year, 4)}-${pad(date.month)}-${pad(date.day)}`;
@@ -142,6 +148,16 @@ export function formatBytes(size) {
 
 export function personName(person) {
   return [person?.first_name, person?.last_name].filter(Boolean).join(" ") || person?.name || "";
+}
+
+/** A name's shorter forms, longest first, for a narrow calendar block to show one whole rather than cut:
+ * "Ada Lovelace", "Ada L.", "Ada", "A. L.". */
+export function nameForms(name) {
+  const full = String(name || "").trim();
+  const words = full.split(/\s+/).filter(Boolean);
+  if (words.length < 2) return [full];
+  const [first, last] = [words[0], words[words.length - 1]];
+  return [...new Set([full, `${first} ${last[0]}.`, first, `${first[0]}. ${last[0]}.`])];
 }
 
 export const STATUS_LABELS = {
