@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     sync_reference_seconds: float = Field(default=300.0, description="Between two reads of reference data.")
     sync_reconcile_seconds: float = Field(default=1800.0, description="Between two full reconciles.")
     sync_lease_seconds: float = Field(default=30.0, description="How long a syncer holds a connection unrenewed.")
+    sync_sample_seconds: float = Field(
+        default=300.0, description="Between two comparisons of the EHR's own availability with the mirror (0: never)."
+    )
     mirror_max_staleness_seconds: float = Field(
         default=60.0, description="How old the mirror may be before reads go to the EHR live."
     )

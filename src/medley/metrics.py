@@ -45,6 +45,10 @@ SYNC_LAG = Gauge(
     ["connection"],
     registry=REGISTRY,
 )
+MIRROR_DRIFT = Counter(
+    "medley_mirror_drift", "Samples where the EHR's own availability differed from the mirror's, by connection.",
+    ["connection"], registry=REGISTRY,
+)
 MIRROR_LIVE = Gauge(
     "medley_mirror_live",
     "1 while the connection's mirror answers reads, else 0.",

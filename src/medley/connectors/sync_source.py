@@ -8,7 +8,7 @@ patient's name, contact details or clinical content.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 
@@ -114,6 +114,12 @@ class SyncSource(Protocol):
 
     async def read_openings(self, *, changed_since: datetime | None, not_before: datetime) -> list[Opening]:
         """Extra working time changed since the watermark (all when ``None``) that ends after ``not_before``."""
+        ...
+
+    async def sample_available_times(
+        self, care_unit_id: str, resource_id: str, service_id: str, first_day: date, last_day: date
+    ) -> list[datetime] | None:
+        """The EHR's own free starts for one combination and days (its zone); ``None`` when it serves none."""
         ...
 
     async def read_bookings(self, *, changed_since: datetime | None, start: datetime, end: datetime) -> list[Booking]:

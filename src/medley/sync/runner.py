@@ -17,8 +17,9 @@ from datetime import UTC, datetime, timedelta
 from medley.config import Settings
 from medley.connectors.sync_source import SyncSource
 from medley.store.database import Store
-from medley.sync import mirror
+from medley.sync import drift, mirror
 from medley.sync.mirror import COLD, LIVE, WARMING, MirrorIdentity
+from medley.sync.reader import MirrorReader
 
 logger = logging.getLogger("medley.sync")
 
@@ -49,6 +50,8 @@ class ConnectionSync:
         self._source = source
         self._now = clock
         self._usage = usage
+        self._reader = MirrorReader(store, settings)
+        self._sampled_at: datetime | None = None
 
     async def cycle(self) -> str:
         """Run the sync that is due (reconcile or incremental); returns which one ran."""
@@ -71,6 +74,10 @@ class ConnectionSync:
             await self.incremental(
                 row.bookings_watermark, row.blocks_watermark, row.hours_watermark, row.reference_synced_at
             )
+            if await self._sample_due(now) and not await drift.sample(
+                self._store, self._reader, self._source, self.identity.connection_id, self._now()
+            ):
+                await mirror.set_state(self._store, self.identity.connection_id, reconciled_at=None)
             return "incremental"
         except Exception as error:  # any failure is recorded and retried next cycle
             await self._failed(error)
@@ -140,6 +147,14 @@ class ConnectionSync:
             budget_usage=self._usage(),
             **values,
         )
+
+    async def _sample_due(self, now: datetime) -> bool:
+        """One upstream call every ``sync_sample_seconds``, in the sync's own lane of the budget."""
+        every = self._settings.sync_sample_seconds
+        if every <= 0 or (self._sampled_at is not None and (now - self._sampled_at).total_seconds() < every):
+            return False
+        self._sampled_at = now
+        return True
 
     async def _hours_changed(self, since: datetime) -> bool:
         check = getattr(self._source, "working_hours_changed", None)

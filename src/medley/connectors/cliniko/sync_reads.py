@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from medley.connectors.cliniko import mapping
@@ -26,6 +26,7 @@ from medley.connectors.cliniko.availability import weekly_hours
 from medley.connectors.cliniko.client import ClinikoClient, JsonObject, QueryParams
 from medley.connectors.cliniko.errors import ClinikoNotFound
 from medley.connectors.cliniko.reference import Practice, load_practice, practice_to_json
+from medley.connectors.cliniko.timeslots import available_times
 from medley.connectors.sync_source import Booking, BookingLimits, Offering, Opening, Reference, WeeklyPeriod
 from medley.domain.errors import ErrorCode, MedleyError
 
@@ -105,6 +106,11 @@ class ClinikoSyncReader:
         if changed_since is not None:
             return [o for o in found if o.updated_at is None or o.updated_at > changed_since]
         return [o for o in found if o.ends_at > not_before]
+
+    async def sample_available_times(
+        self, care_unit_id: str, resource_id: str, service_id: str, first_day: date, last_day: date
+    ) -> list[datetime] | None:
+        return await available_times(self._client, care_unit_id, (resource_id, service_id), (first_day, last_day))
 
     async def read_bookings(self, *, changed_since: datetime | None, start: datetime, end: datetime) -> list[Booking]:
         if changed_since is not None:

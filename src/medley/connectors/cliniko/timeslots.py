@@ -141,14 +141,14 @@ async def _cached_times(
     client: ClinikoClient, cache: SlotMemory | None, care_unit_id: str, pair: Pair, window: Window, fresh: bool
 ) -> list[datetime] | None:
     if cache is None:
-        return await _available_times(client, care_unit_id, pair, window)
+        return await available_times(client, care_unit_id, pair, window)
     key = _key(care_unit_id, pair, window)
     if fresh:
-        return await cache.get_or_load(key, lambda: _available_times(client, care_unit_id, pair, window), fresh=True)
+        return await cache.get_or_load(key, lambda: available_times(client, care_unit_id, pair, window), fresh=True)
     # Identical reads in flight share one upstream call (a burst of visitors on one calendar).
     return await _IN_FLIGHT.run(
         (id(client), key),
-        lambda: cache.get_or_load(key, lambda: _available_times(client, care_unit_id, pair, window), fresh=False),
+        lambda: cache.get_or_load(key, lambda: available_times(client, care_unit_id, pair, window), fresh=False),
     )
 
 
@@ -182,7 +182,7 @@ class _InFlight:
 _IN_FLIGHT = _InFlight()
 
 
-async def _available_times(
+async def available_times(
     client: ClinikoClient, care_unit_id: str, pair: Pair, window: Window
 ) -> list[datetime] | None:
     """Slot starts of one pair in one window; ``None`` when the pair is not bookable online."""
@@ -207,7 +207,7 @@ async def _first_after(
     if first is None or first >= after:
         return True, first
     # Cliniko's first free time is earlier than asked for (same week): look through the week.
-    starts = await _available_times(client, care_unit_id, pair, window)
+    starts = await available_times(client, care_unit_id, pair, window)
     if starts is None:
         return False, None
     return True, min((s for s in starts if s >= after), default=None)
