@@ -5,7 +5,8 @@ from __future__ import annotations
 import runpy
 import sys
 
-BENCHES = ["bench.available_times", "bench.gateway_overhead", "bench.timeslots_fanout", "bench.booking_throughput"]
+BENCHES = ["bench.available_times", "bench.gateway_overhead", "bench.timeslots_fanout", "bench.booking_throughput",
+           "bench.webhook_delivery", "bench.webhook_latency"]
 
 
 def main() -> None:
