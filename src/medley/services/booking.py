@@ -24,7 +24,7 @@ from medley.domain.models import (
     Timeslot,
 )
 from medley.services.locking import LockFactory
-from medley.services.write_holds import Own, held, settle
+from medley.services.write_holds import Own, Written, held, settle
 from medley.store.holds import HoldRequest, HoldStore, WriteHold
 
 logger = logging.getLogger("medley.booking")
@@ -141,9 +141,10 @@ async def book(
             service_id=chosen.healthcare_service_id,
         )
         # The hold outlives a write the EHR does not confirm, and our conflicts check, until both are known.
-        async with held(holds, hold):
+        async with held(holds, hold) as written:
             appointment = await connector.create_appointment(care_unit_id, booking)
-            await _undo_if_conflicting(connector, appointment.id)
+            written.confirmed = True
+            await _undo_if_conflicting(connector, appointment.id, written)
     return appointment
 
 
@@ -266,11 +267,15 @@ async def _taken(
 _BUSY_STATUSES = frozenset({AppointmentStatus.booked, AppointmentStatus.awaiting_confirmation})
 
 
-async def _undo_if_conflicting(connector: Connector, appointment_id: str) -> None:
+async def _undo_if_conflicting(
+    connector: Connector, appointment_id: str, written: Written | None = None
+) -> None:
     """A booking made directly in the EHR between our check and our write: ours yields."""
     if await connector.has_conflicts(appointment_id):
         logger.warning("booking %s lost a race with an upstream booking; undoing it", appointment_id)
         await connector.delete_appointment(appointment_id)
+        if written is not None:
+            written.confirmed = False  # undone: nothing of ours stands, the hold may go
         raise _no_slot("This timeslot was booked in the EHR at the same moment.")
 
 
@@ -351,18 +356,20 @@ async def reschedule(
             appointment_id=appointment_id,
             moved_from=(current.resource_id, current.start, current.end),
         )
-        async with held(holds, hold):
+        async with held(holds, hold) as written:
             updated = await connector.update_appointment(
                 care_unit_id,
                 appointment_id,
                 AppointmentChange(start=start, end=end, resource_id=resource_id, comment=change.comment),
             )
+            written.confirmed = True
             if await connector.has_conflicts(appointment_id):
                 await connector.update_appointment(
                     care_unit_id,
                     appointment_id,
                     AppointmentChange(start=current.start, end=current.end, resource_id=current.resource_id),
                 )
+                written.confirmed = False  # moved back: the held time is free again
                 raise _no_slot("The new time overlaps another booking.")
     return updated
 

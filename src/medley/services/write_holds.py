@@ -38,16 +38,26 @@ def _refused(error: MedleyError) -> bool:
     return (error.status or 500) < 500
 
 
+@dataclass
+class Written:
+    """Marked by the block once the EHR confirmed the write: from then on, only a finished check releases
+    the hold (a refused conflicts check must not, the write stands unchecked)."""
+
+    confirmed: bool = False
+
+
 @asynccontextmanager
-async def held(holds: HoldStore, request: HoldRequest) -> AsyncIterator[None]:
-    """Hold ``request``'s time around the block that writes it. The hold stays when the block ends
-    without knowing the outcome (no answer, a timeout, a cancelled task); a definite answer releases it."""
+async def held(holds: HoldStore, request: HoldRequest) -> AsyncIterator[Written]:
+    """Hold ``request``'s time around the block that writes it and checks it. The hold stays when the block
+    ends without knowing the outcome (no answer, a timeout, a cancelled task, a check that failed after the
+    write); the EHR refusing the write, or the block finishing, releases it."""
     hold = await holds.place(request)
+    written = Written()
     try:
-        yield
+        yield written
     except MedleyError as error:
-        if _refused(error):
-            await holds.release(hold)  # the EHR refused: nothing was written
+        if _refused(error) and not written.confirmed:
+            await holds.release(hold)  # the EHR refused the write: nothing was written
         raise
     else:
         await holds.release(hold)
