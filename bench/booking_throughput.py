@@ -2,8 +2,8 @@
 PostgreSQL store, against one Cliniko emulator (its own process, on the same PostgreSQL server).
 
 Every booking takes the full safe path (DESIGN.md §3): an ``Idempotency-Key`` claimed in the shared store, the
-patient check, the cross-replica lock per practitioner, a fresh upstream re-check inside it, the write, the upstream
-conflicts check, and the audit record. Target: at least 50 bookings per second.
+cross-replica lock per practitioner, the write holds settled, a fresh upstream re-check inside it, a hold on the time,
+the write, the upstream conflicts check, and the audit record. Target: at least 50 bookings per second.
 At the end the emulator is asked how many appointments were written: exactly one per success, or it fails.
 
 Run: ``python -m bench.booking_throughput [--clients 16] [--bookings 1500] [--seconds 60] [--no-idempotency-key]``
@@ -115,7 +115,9 @@ def prepare(gateway: str, app: AppCredentials, wanted: int) -> list[tuple[str, d
                 api.post(
                     f"/care-units/{unit}/patients",
                     json={"first_name": "Bench", "last_name": f"Patient {n}", "birth_date": "1990-01-01"},
-                ).raise_for_status().json()["id"]
+                )
+                .raise_for_status()
+                .json()["id"]
                 for n in range(PATIENTS // len(units) + 1)
             ]
             window = {"start": (now := datetime.now(UTC)).isoformat(), "end": (now + SLOT_WINDOW).isoformat()}
@@ -169,10 +171,13 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=os.environ.get(ADMIN_URL_ENV) or DEFAULT_ADMIN_URL)
     args = parser.parse_args()
     command = shlex.join([Path(sys.executable).name, "-m", "bench.booking_throughput", *sys.argv[1:]])
-    with tempfile.TemporaryDirectory(prefix="medley-bench-") as root, deployment(args.postgres_url, Path(root)) as (
-        gateways,
-        app,
-        ehr,
+    with (
+        tempfile.TemporaryDirectory(prefix="medley-bench-") as root,
+        deployment(args.postgres_url, Path(root)) as (
+            gateways,
+            app,
+            ehr,
+        ),
     ):
         work = prepare(gateways[0], app, args.bookings)
         started = datetime.now(UTC)
