@@ -17,7 +17,7 @@ from datetime import timedelta
 import h11
 
 from medley.config import Settings
-from medley.events import outbox, signing
+from medley.events import outbox, signing, wakeup
 from medley.events.log import publish
 from medley.events.outbox import Claimed, Outcome
 from medley.events.poster import Poster
@@ -50,12 +50,15 @@ class DeliveryWorker:
         self._outcomes: list[tuple[Claimed, Outcome]] = []
         self._outcomes_waiting = asyncio.Event()
         self._poster = Poster()
+        self._wake = asyncio.Event()
 
     async def run(self) -> None:
         recorder = asyncio.create_task(self._record_outcomes(), name="medley-webhook-outcomes")
+        self._wake = wakeup.listen()
         try:
             await self._loop()
         finally:
+            wakeup.stop_listening(self._wake)
             for task in self._in_flight:
                 task.cancel()
             await asyncio.gather(*self._in_flight, return_exceptions=True)
@@ -100,7 +103,9 @@ class DeliveryWorker:
                     self._in_flight, timeout=self._settings.webhook_poll_seconds, return_when=asyncio.FIRST_COMPLETED
                 )
             else:
-                await asyncio.sleep(self._settings.webhook_poll_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._settings.webhook_poll_seconds)
+                self._wake.clear()
 
     async def _deliver(self, delivery: Claimed) -> None:
         outcome = await self._attempt(delivery)

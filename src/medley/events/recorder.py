@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from medley.events.changes import EventType
 from medley.events.ids import new_event_id, new_id
 from medley.events.subscriptions import matches
+from medley.events.wakeup import notify_after_commit
 from medley.store.tables import EventRow, WebhookDeliveryRow, WebhookSubscriptionRow
 
 
@@ -78,4 +79,5 @@ async def record_event(
     ]
     if owed:
         await session.execute(insert(WebhookDeliveryRow), owed)
+        notify_after_commit(session)
     return True
