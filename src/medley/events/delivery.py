@@ -133,18 +133,22 @@ class DeliveryWorker:
         await outbox.finish_many(self._store, outcomes, retry_scale=self._settings.webhook_retry_scale)
 
     async def _attempt(self, delivery: Claimed) -> Outcome:
-        try:
-            target = await resolve(delivery.url, self._settings)
-        except TargetRefused as exc:
-            return Outcome(None, str(exc))
+        """One attempt, DNS included, within the timeout; any failure is an outcome, never an exception (an
+        attempt that raised would never be counted, and would be retried for ever)."""
         headers = signing.headers(delivery.secrets, delivery.event_id, int(time.time()), delivery.body)
         try:
             async with asyncio.timeout(self._settings.webhook_timeout_seconds):
+                target = await resolve(delivery.url, self._settings)
                 answer = await self._poster.post(target, headers, delivery.body)
+        except TargetRefused as exc:
+            return Outcome(None, str(exc))
         except TimeoutError:
             return Outcome(None, "timed out")
         except (OSError, h11.ProtocolError) as exc:
             return Outcome(None, f"connection failed ({type(exc).__name__})")
+        except Exception as exc:
+            logger.warning("delivery %s: attempt failed (%s)", delivery.id, type(exc).__name__)
+            return Outcome(None, f"failed ({type(exc).__name__})")
         retry_after = (
             parse_retry_after(answer.headers.get("retry-after")) if answer.status_code in (429, 503) else None
         )
