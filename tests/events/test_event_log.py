@@ -3,6 +3,8 @@ paging that never skips or repeats while transactions commit out of order (Postg
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -146,8 +148,6 @@ async def test_a_claimed_delivery_is_not_claimed_again_until_its_lease_lapses(st
         await record_event(session, **_event(app_id, "a1"))  # type: ignore[arg-type]
     [held] = await outbox.claim(store, limit=10, lease=timedelta(seconds=0.3), master_key=MASTER_KEY)
     assert await outbox.claim(store, limit=10, lease=timedelta(seconds=30), master_key=MASTER_KEY) == []
-    import asyncio
-
     await asyncio.sleep(0.4)
     [again] = await outbox.claim(store, limit=10, lease=timedelta(seconds=30), master_key=MASTER_KEY)
     assert again.id == held.id and again.body == held.body
@@ -167,3 +167,31 @@ async def test_expired_events_are_purged_with_their_deliveries(store: Store) -> 
     assert await outbox.purge_expired_events(store, retention=timedelta(days=30)) == 0
     assert await outbox.purge_expired_events(store, retention=timedelta(seconds=-1)) == 1
     assert await read_events(store, app_id, after=None, types=None, limit=10) == []
+
+
+async def test_a_reader_paging_while_writers_commit_in_any_order_sees_each_event_once(store: Store) -> None:
+    app_id = await _app(store)
+    rng = random.Random(7)
+    delays = [rng.uniform(0, 0.05) for _ in range(60)]
+
+    async def writer(n: int) -> None:
+        async with store.sessions() as session, session.begin():
+            await record_event(session, **_event(app_id, f"r{n}"))  # type: ignore[arg-type]
+            await asyncio.sleep(delays[n])  # hold the transaction open: commits land out of insert order
+
+    seen: list[str] = []
+    after: str | None = None
+    writers = asyncio.gather(*(writer(n) for n in range(len(delays))))
+    deadline = asyncio.get_running_loop().time() + 30
+    while asyncio.get_running_loop().time() < deadline:
+        finished = writers.done()  # read before the page: a page read after the last commit ends it
+        page = await read_events(store, app_id, after=after, types=None, limit=3)
+        seen += [e.data["appointment_id"] for e in page]
+        after = page[-1].id if page else after
+        if finished and not page:
+            break
+        await asyncio.sleep(0.005)
+    await writers
+    assert sorted(seen) == sorted(f"r{n}" for n in range(len(delays)))  # none skipped, none repeated
+    everything = await read_events(store, app_id, after=None, types=None, limit=1000)
+    assert [e.data["appointment_id"] for e in everything] == seen  # and in the log's one order
