@@ -6,13 +6,24 @@ from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from medley.store.database import VERSION_TABLE, Store
+from medley.store.database import MIGRATIONS_DIR, VERSION_TABLE, Store
 from medley.store.tables import ApplicationRow, Base
 from tests.store.conftest import BACKENDS
 from tests.support.postgres import admin_url, scratch_database
+
+
+def _head_revision() -> str | None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+HEAD = [(_head_revision(),)]
 
 
 async def test_start_creates_the_folder_and_the_schema_once(tmp_path: Path) -> None:
@@ -23,7 +34,7 @@ async def test_start_creates_the_folder_and_the_schema_once(tmp_path: Path) -> N
         await store.start()  # already at head: nothing to do
         async with store.engine.connect() as connection:
             versions = (await connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))).all()
-        assert versions == [("0001",)]
+        assert versions == HEAD
         assert (tmp_path / "a" / "b" / "medley.db").exists()
     finally:
         await store.close()
@@ -70,12 +81,12 @@ def test_replicas_starting_together_on_an_empty_database_migrate_once(backend: s
                 await replica.close()
 
     if backend == "sqlite":
-        assert asyncio.run(start_three(f"sqlite+aiosqlite:///{tmp_path / 'medley.db'}")) == [("0001",)]
+        assert asyncio.run(start_three(f"sqlite+aiosqlite:///{tmp_path / 'medley.db'}")) == HEAD
         return
     if admin_url() is None:
         pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
     with scratch_database("medley_migrate_test") as url:
-        assert asyncio.run(start_three(url)) == [("0001",)]
+        assert asyncio.run(start_three(url)) == HEAD
 
 
 async def test_in_memory_and_plain_driver_urls_work() -> None:
@@ -86,7 +97,7 @@ async def test_in_memory_and_plain_driver_urls_work() -> None:
             assert store.engine.url.drivername == "sqlite+aiosqlite"
             async with store.engine.connect() as connection:
                 versions = (await connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))).all()
-            assert versions == [("0001",)]
+            assert versions == HEAD
         finally:
             await store.close()
 

@@ -3,8 +3,11 @@ and writes keep their reserved share whatever reads do."""
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -57,3 +60,44 @@ def test_a_read_costlier_than_the_budget_left_is_refused_before_it_starts(tight_
     )
     assert narrow.status_code == 200, narrow.text
     assert narrow.headers["medley-data-source"] == "live"
+
+
+@pytest.fixture(scope="module")
+def slow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    """A slow EHR (0.5 s a call), one upstream connection per process, and a 2-second request deadline."""
+    data_dir: Path = tmp_path_factory.mktemp("medley-deadline")
+    env = {
+        "MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE": "0",
+        "MEDLEY_SANDBOX_LATENCY_MS": "500",
+        "MEDLEY_UPSTREAM_CONCURRENCY": "1",
+        "MEDLEY_REQUEST_DEADLINE_SECONDS": "2",
+        "MEDLEY_SYNC_INTERVAL_SECONDS": "60",
+    }
+    with (
+        running_medley("serve", env, data_dir) as base,
+        httpx.Client(
+            base_url=base + "/api/emrs/cliniko/care-units/1001", headers=SANDBOX_HEADERS, timeout=30.0
+        ) as client,
+    ):
+        # Watched through /metrics: a timeslot read would itself go live and hold the one connection.
+        deadline = time.monotonic() + 120
+        while not re.search(r"^medley_mirror_live\{[^}]*\} 1\.0$", httpx.get(base + "/metrics").text, re.MULTILINE):
+            assert time.monotonic() < deadline, "the mirror did not become live"
+            time.sleep(0.5)
+        yield client
+
+
+def test_no_request_waits_past_its_deadline_whatever_is_queued_before_it(slow_api: httpx.Client) -> None:
+    patients = [p["id"] for p in slow_api.get("/patients", params={"last_name": "Nguyen"}).json()][:1] or ["5001"]
+
+    def read(_: int) -> tuple[int, float]:
+        began = time.monotonic()
+        response = slow_api.get(f"/patients/{patients[0]}")
+        return response.status_code, time.monotonic() - began
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(read, range(8)))
+    statuses = {status for status, _ in results}
+    assert statuses <= {200, 504}, results
+    assert 504 in statuses, "eight 0.5 s calls through one connection cannot all fit in 2 s"
+    assert max(elapsed for _, elapsed in results) < 2.0 + 1.0, results
