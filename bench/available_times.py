@@ -18,9 +18,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=10_000)
     args = parser.parse_args()
-    with medley_process("sandbox") as (url, pid), httpx.Client(
-        base_url=url + "/v1", auth=EMULATOR_AUTH, headers=EMULATOR_HEADERS
-    ) as client:
+    with (
+        medley_process("sandbox") as (url, pid),
+        httpx.Client(base_url=url + "/v1", auth=EMULATOR_AUTH, headers=EMULATOR_HEADERS) as client,
+    ):
         business = client.get("/businesses").json()["businesses"][0]["id"]
         practitioner = client.get(f"/businesses/{business}/practitioners").json()["practitioners"][0]["id"]
         types = client.get(f"/practitioners/{practitioner}/appointment_types").json()["appointment_types"]

@@ -22,9 +22,10 @@ def main() -> None:
     args = parser.parse_args()
     # The availability cache is off: every run pays the whole fan-out upstream.
     env = {"MEDLEY_SANDBOX_LATENCY_MS": str(args.latency_ms), "MEDLEY_TIMESLOT_CACHE_SECONDS": "0"}
-    with medley_process("serve", env) as (url, _pid), httpx.Client(
-        base_url=url + "/api/emrs/cliniko", headers=GATEWAY_HEADERS, timeout=60
-    ) as client:
+    with (
+        medley_process("serve", env) as (url, _pid),
+        httpx.Client(base_url=url + "/api/emrs/cliniko", headers=GATEWAY_HEADERS, timeout=60) as client,
+    ):
         units = client.get("/care-units").json()
         sizes = {u["id"]: len(client.get(f"/care-units/{u['id']}/resources").json()) for u in units}
         unit = max(sizes, key=lambda k: sizes[k])

@@ -65,9 +65,16 @@ async def _fill(url: str, receiver_url: str, count: int) -> None:
             async with store.sessions() as session, session.begin():
                 for n in range(first, min(count, first + 500)):
                     await record_event(
-                        session, application_id=application.id, connection_id="bench", emr="cliniko",
-                        care_unit_id="1", type=EventType.appointment_created, record_type="appointment",
-                        record_id=str(n), version="v1", occurred_at=datetime.now(UTC),
+                        session,
+                        application_id=application.id,
+                        connection_id="bench",
+                        emr="cliniko",
+                        care_unit_id="1",
+                        type=EventType.appointment_created,
+                        record_type="appointment",
+                        record_id=str(n),
+                        version="v1",
+                        occurred_at=datetime.now(UTC),
                         data={"appointment_id": str(n), "status": "booked"},
                     )
     finally:
@@ -112,8 +119,17 @@ def main() -> None:
     os.environ[ADMIN_URL_ENV] = admin
     port = free_port()
     receiver = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.webhook_delivery:receiver_app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.webhook_delivery:receiver_app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
     )
     try:
         for _ in range(100):
@@ -125,8 +141,12 @@ def main() -> None:
         with scratch_database("medley_bench_webhooks") as url, tempfile.TemporaryDirectory() as data_dir:
             asyncio.run(_fill(url, f"http://127.0.0.1:{port}/hooks", args.events))
             env = {
-                **os.environ, "MEDLEY_DATA_DIR": data_dir, "MEDLEY_DATABASE_URL": url, "MEDLEY_SYNC_ENABLED": "false",
-                "MEDLEY_LOG_LEVEL": "warning", "MEDLEY_WEBHOOK_CONCURRENCY": str(args.concurrency),
+                **os.environ,
+                "MEDLEY_DATA_DIR": data_dir,
+                "MEDLEY_DATABASE_URL": url,
+                "MEDLEY_SYNC_ENABLED": "false",
+                "MEDLEY_LOG_LEVEL": "warning",
+                "MEDLEY_WEBHOOK_CONCURRENCY": str(args.concurrency),
             }
             worker = subprocess.Popen([sys.executable, "-m", "medley.cli", "worker"], env=env)
             try:

@@ -109,11 +109,17 @@ def main() -> None:
             if len(direct) == args.direct:
                 break
             made_at = time.monotonic()
-            made = emulator.post("/individual_appointments", json={
-                "starts_at": slot["start"], "ends_at": slot["end"], "patient_id": patient["id"],
-                "practitioner_id": slot["resource_id"], "appointment_type_id": slot["healthcare_service_id"],
-                "business_id": unit,
-            })
+            made = emulator.post(
+                "/individual_appointments",
+                json={
+                    "starts_at": slot["start"],
+                    "ends_at": slot["end"],
+                    "patient_id": patient["id"],
+                    "practitioner_id": slot["resource_id"],
+                    "appointment_type_id": slot["healthcare_service_id"],
+                    "business_id": unit,
+                },
+            )
             made.raise_for_status()
             direct.append(arrivals.wait(str(made.json()["id"]), SYNC_INTERVAL_SECONDS * 3) - made_at)
             time.sleep(0.37 * (len(direct) % 7))  # spread the writes over the sync's cycle

@@ -41,9 +41,7 @@ def test_a_booking_through_medley_leaves_the_mirror_at_once(api: httpx.Client) -
     slots, response = _timeslots(api, healthcare_service_id="3002")
     assert response.headers["medley-data-source"] == "mirror"
     slot = slots[len(slots) // 2]
-    booked = api.post(
-        "/emrs/cliniko/care-units/1001/appointments", json={**slot, "patient_id": _patient(api)}
-    )
+    booked = api.post("/emrs/cliniko/care-units/1001/appointments", json={**slot, "patient_id": _patient(api)})
     assert booked.status_code == 201, booked.text
     after, response = _timeslots(api, healthcare_service_id="3002")
     assert response.headers["medley-data-source"] == "mirror"
@@ -82,9 +80,7 @@ def test_a_booking_made_in_the_ehr_shows_within_one_interval(api: httpx.Client, 
         assert time.monotonic() - made_at < SYNC_INTERVAL + 1.0 + 2.0, "the mirror did not pick the booking up"
         time.sleep(0.05)
     # And a cancellation made in the EHR frees the slot again.
-    cancel = emulator.patch(
-        f"/individual_appointments/{made.json()['id']}/cancel", json={"cancellation_reason": 50}
-    )
+    cancel = emulator.patch(f"/individual_appointments/{made.json()['id']}/cancel", json={"cancellation_reason": 50})
     assert cancel.status_code == 204, cancel.text
     cancelled_at = time.monotonic()
     while _key(slot) not in {_key(s) for s in _timeslots(api, healthcare_service_id="3002")[0]}:
