@@ -36,7 +36,7 @@ typecheck: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 pytest: $(VENV)/.installed-test
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist worksteal --durations=15
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run_all
