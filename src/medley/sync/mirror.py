@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from medley.connectors.sync_source import Booking, BookingLimits, Offering, Opening, Reference, WeeklyPeriod
 from medley.events.changes import AppointmentState, appointment_change
 from medley.events.recorder import record_event
+from medley.events.transactions import read_then_write
 from medley.store.database import Store
 from medley.store.tables import (
     MirrorBookingRow,
@@ -140,7 +141,7 @@ async def apply_openings(
 ) -> None:
     """Upsert extra working time; with ``replace_from`` (a full read) drop the rows ending after it that
     the read did not return."""
-    async with store.sessions() as session, session.begin():
+    async with read_then_write(store) as session:
         if replace_from is not None:
             await session.execute(
                 delete(MirrorOpeningRow).where(
@@ -180,7 +181,7 @@ async def apply_bookings(
     read_at = read_at or datetime.now(UTC)
     for attempt in range(3):
         try:
-            async with store.sessions() as session, session.begin():
+            async with read_then_write(store) as session:
                 changed = await _apply(session, identity, bookings, announce, read_at)
                 if changed:
                     await _bump(session, identity.connection_id)
@@ -320,7 +321,7 @@ async def remove_missing_bookings(
     (cancelled, deleted) and free their time. Rows changed since the read began are kept: they may be our
     own write, made while the read was under way."""
     present = {(b.kind, b.booking_id) for b in seen}
-    async with store.sessions() as session, session.begin():
+    async with read_then_write(store) as session:
         rows = (
             await session.scalars(
                 select(MirrorBookingRow).where(

@@ -14,6 +14,7 @@ from medley.domain.models import (
     Address,
     AppointmentChange,
     AppointmentStatus,
+    BoundedAddress,
     NewAppointment,
     NewDocument,
     NewMedicalNote,
@@ -159,7 +160,7 @@ def test_patient_create_body_writes_cliniko_field_names_and_one_email() -> None:
         external_id="EXT-42",
         phones=["0412 345 678"],
         emails=["ada@example.org", "second@example.org"],
-        address=Address(line1="1 Analytical Way", city="Sydney", postal_code="2000", country="Australia"),
+        address=BoundedAddress(line1="1 Analytical Way", city="Sydney", postal_code="2000", country="Australia"),
     )
     assert mapping.patient_to_cliniko(wanted) == {
         "first_name": "Ada",
@@ -192,7 +193,7 @@ def test_patient_round_trips_through_cliniko() -> None:
         external_id="N-1",
         phones=["+1 555 0100"],
         emails=["grace@example.org"],
-        address=Address(line1="1 Navy Rd", line2="Apt 2", city="Arlington", state="VA", postal_code="22201"),
+        address=BoundedAddress(line1="1 Navy Rd", line2="Apt 2", city="Arlington", state="VA", postal_code="22201"),
     )
     # What Cliniko stores and answers: our body plus its id, link and read-only fields.
     echoed = {
