@@ -189,7 +189,8 @@ async def create_document(
         **problem_responses(),
         200: {
             "description": "The file itself, with its MIME type.",
-            "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+            # The file's own type (application/pdf, text/plain, …): any media type may come back.
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         },
     },
     response_class=Response,
