@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from medley.config import DEFAULT_SANDBOX_CLIENT_ID, DEFAULT_SANDBOX_CLIENT_SECRET
-from tests.support.postgres import admin_url, scratch_database
+from tests.support.postgres import store_env
 from tests.support.server import running_medley
 
 SANDBOX_HEADERS = {
@@ -21,20 +21,11 @@ SANDBOX_HEADERS = {
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def _store_env(store: str, stack: ExitStack) -> dict[str, str]:
-    if store == "sqlite":
-        return {}
-    if admin_url() is None:
-        pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
-    url = stack.enter_context(scratch_database("medley_e2e"))
-    return {"MEDLEY_DATABASE_URL": url, "MEDLEY_SANDBOX_DATABASE_URL": url}
-
-
 @pytest.fixture(scope="module", params=STORES)
 def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir: Path = tmp_path_factory.mktemp("medley")
     with ExitStack() as stack:
-        env = _store_env(request.param, stack)
+        env = store_env(request.param, stack, "medley_e2e")
         # A generous sandbox rate limit: the workflow makes many upstream calls in a short time.
         env["MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE"] = "100000"
         yield stack.enter_context(running_medley("serve", env, data_dir))

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import SANDBOX_HEADERS
-from tests.support.postgres import admin_url, scratch_database
+from tests.support.postgres import store_env
 from tests.support.server import running_medley
 
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -46,20 +46,11 @@ class Deployment:
         return {**os.environ, "MEDLEY_DATA_DIR": str(self.data_dir), **self.env}
 
 
-def store_env(store: str, stack: ExitStack) -> dict[str, str]:
-    if store == "sqlite":
-        return {}
-    if admin_url() is None:
-        pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
-    url = stack.enter_context(scratch_database("medley_events"))
-    return {"MEDLEY_DATABASE_URL": url, "MEDLEY_SANDBOX_DATABASE_URL": url}
-
-
 @pytest.fixture(scope="module", params=STORES)
 def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     data_dir: Path = tmp_path_factory.mktemp("medley")
     with ExitStack() as stack:
-        env = {**store_env(request.param, stack), **FAST_WEBHOOKS}
+        env = {**store_env(request.param, stack, "medley_events"), **FAST_WEBHOOKS}
         base_url = stack.enter_context(running_medley("serve", env, data_dir))
         yield Deployment(base_url, env, data_dir)
 

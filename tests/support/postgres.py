@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import anyio
 import asyncpg
+import pytest
 from sqlalchemy.engine import make_url
 
 ADMIN_URL_ENV = "MEDLEY_TEST_POSTGRES_URL"
@@ -47,3 +48,14 @@ def scratch_database(prefix: str = "medley_test") -> Iterator[str]:
         )
     finally:
         anyio.run(execute_admin, base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def store_env(store: str, stack: ExitStack, prefix: str = "medley_test") -> dict[str, str]:
+    """The environment of a ``medley serve`` on ``store`` (``sqlite``: the defaults; ``postgres``: a scratch
+    database, dropped when ``stack`` closes, for the gateway's store and the sandbox alike)."""
+    if store == "sqlite":
+        return {}
+    if admin_url() is None:
+        pytest.skip(f"{ADMIN_URL_ENV} is not set")
+    url = stack.enter_context(scratch_database(prefix))
+    return {"MEDLEY_DATABASE_URL": url, "MEDLEY_SANDBOX_DATABASE_URL": url}

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from medley.config import DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_CLIENT_ID, DEFAULT_SANDBOX_CLIENT_SECRET
-from tests.support.postgres import admin_url, scratch_database
+from tests.support.postgres import store_env
 from tests.support.server import running_medley
 
 SANDBOX_HEADERS = {
@@ -31,20 +31,11 @@ def sync_env(interval: float = SYNC_INTERVAL) -> dict[str, str]:
     }
 
 
-def store_env(store: str, stack: ExitStack) -> dict[str, str]:
-    if store == "sqlite":
-        return {}
-    if admin_url() is None:
-        pytest.skip("MEDLEY_TEST_POSTGRES_URL is not set")
-    url = stack.enter_context(scratch_database("medley_sync"))
-    return {"MEDLEY_DATABASE_URL": url, "MEDLEY_SANDBOX_DATABASE_URL": url}
-
-
 @pytest.fixture(scope="module", params=STORES)
 def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir: Path = tmp_path_factory.mktemp("medley-sync")
     with ExitStack() as stack:
-        env = {**store_env(request.param, stack), **sync_env()}
+        env = {**store_env(request.param, stack, "medley_sync"), **sync_env()}
         base = stack.enter_context(running_medley("serve", env, data_dir))
         with httpx.Client(base_url=base + "/api", headers=SANDBOX_HEADERS, timeout=30.0) as api:
             wait_for_mirror(api)
