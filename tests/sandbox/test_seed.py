@@ -134,7 +134,9 @@ def _active_appointments(rows: Rows) -> list[dict[str, Any]]:
 
 
 def test_seeding_is_fast(seeded: SeededStore) -> None:
-    assert seeded.seconds < 2.0
+    # A guard against a pathological slowdown, not a benchmark: about 1.5 s alone, 2.5 s beside a parallel
+    # suite on 2 cores (timed tests must not flake; figures belong in bench/).
+    assert seeded.seconds < 10.0
 
 
 def test_the_practice_has_every_kind_of_record(rows: Rows) -> None:
