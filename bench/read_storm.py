@@ -42,6 +42,7 @@ def wait_for_mirror(client: httpx.Client, timeout: float = 120.0) -> float:
 
 
 async def reader(client: httpx.AsyncClient, until: float, timings: list[float], statuses: Counter[int]) -> None:
+    """Status 0 counts transport errors."""
     rng = random.Random()
     while time.monotonic() < until:
         unit = rng.choice(CARE_UNITS)
@@ -49,7 +50,11 @@ async def reader(client: httpx.AsyncClient, until: float, timings: list[float], 
         start = datetime.now(UTC).replace(microsecond=0)
         params = {"start": start.isoformat(), "end": (start + timedelta(days=days)).isoformat()}
         began = time.perf_counter()
-        response = await client.get(f"/api/emrs/cliniko/care-units/{unit}/timeslots", params=params)
+        try:
+            response = await client.get(f"/api/emrs/cliniko/care-units/{unit}/timeslots", params=params)
+        except httpx.TransportError:
+            statuses[0] += 1  # e.g. a keep-alive connection the server closed as it was reused
+            continue
         timings.append((time.perf_counter() - began) * 1000)
         statuses[response.status_code] += 1
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import runpy
 import sys
 
-BENCHES = ["bench.available_times", "bench.gateway_overhead", "bench.timeslots_fanout", "bench.booking_throughput",
-           "bench.webhook_delivery", "bench.webhook_latency"]
+BENCHES = [
+    "bench.available_times",
+    "bench.gateway_overhead",
+    "bench.timeslots_fanout",
+    "bench.booking_throughput",
+    "bench.webhook_delivery",
+    "bench.webhook_latency",
+    "bench.read_storm",
+    "bench.mirror_freshness",
+    "bench.read_path",
+]
 
 
 def main() -> None:
