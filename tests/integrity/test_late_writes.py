@@ -184,6 +184,9 @@ def test_a_retry_after_its_replica_was_killed_takes_the_key_over_and_answers_the
     assert _live(emulator, slot) == [str(retry.json()[0]["id"])]
 
 
+# The slot it moves to comes from the mirror, which may lag a booking another test made in the EHR by one
+# sync interval: a rare 409 on that first move is retried.
+@pytest.mark.flaky(reruns=2, reruns_delay=2)
 def test_a_late_move_holds_its_new_time_and_the_retry_finds_it_moved(
     replicas: Stack, faults: FaultRelay, emulator: Emulator
 ) -> None:
