@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from medley.config import Settings
-from medley.sandbox.cliniko.faults import DroppedConnection
+from medley.sandbox.faults import DroppedConnection
 from medley.sandbox.cliniko.server import build_sandbox
 from tests.sandbox.conftest import SandboxFactory
 from tests.sandbox.emulator import MutableClock, client_for

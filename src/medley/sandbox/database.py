@@ -1,4 +1,7 @@
-"""The emulator's database: engine and sessions from a URL, Alembic migrations, wiping and id sequences.
+"""An emulator's database: engine and sessions from a URL, Alembic migrations, wiping and id sequences.
+
+Shared by the emulators; each names its own tables (a ``MetaData``), migrations folder, Alembic version
+table and start-up lock, so several can share one PostgreSQL database with the gateway's store.
 
 SQLite (the default, one file) and PostgreSQL (shared with the gateway's store) are both supported.
 On SQLite, write transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that reads and
@@ -15,23 +18,15 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, func, select, text
+from sqlalchemy import MetaData, event, func, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from medley.sandbox.cliniko.tables import Base
-
-VERSION_TABLE = "cliniko_alembic_version"
-"""The emulator's own Alembic version table, so it can share a PostgreSQL database with the gateway."""
-
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 PG_POOL_SIZE = 32
 PG_MAX_OVERFLOW = 32
-_MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITE_OPTION = "medley_sandbox_write"
-# Any constant unique to the emulator: serialises start-up (migrate + seed) across processes.
-_START_LOCK_KEY = 0x4D45444C4559_01
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -78,8 +73,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 class Database:
     """One engine and the two kinds of session the routes use: reads, and writes (serialised on SQLite)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, start_lock_key: int) -> None:
+        """``start_lock_key``: a PostgreSQL advisory-lock key unique to the emulator (see `start_lock`)."""
         self.engine = create_engine(url)
+        self._start_lock_key = start_lock_key
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         reads = self.engine
         if not self.is_sqlite:
@@ -104,53 +101,53 @@ class Database:
             yield
             return
         async with self.engine.connect() as connection:
-            await connection.execute(select(func.pg_advisory_lock(_START_LOCK_KEY)))
+            await connection.execute(select(func.pg_advisory_lock(self._start_lock_key)))
             try:
                 yield
             finally:
-                await connection.execute(select(func.pg_advisory_unlock(_START_LOCK_KEY)))
+                await connection.execute(select(func.pg_advisory_unlock(self._start_lock_key)))
                 await connection.commit()
 
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
-def _alembic_config(connection: Connection) -> Config:
+def _alembic_config(connection: Connection, migrations: Path) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.set_main_option("script_location", str(migrations))
     config.attributes["connection"] = connection
     return config
 
 
-def _upgrade(connection: Connection) -> None:
-    command.upgrade(_alembic_config(connection), "head")
+async def migrate(engine: AsyncEngine, migrations: Path) -> None:
+    """Bring an emulator's tables to the latest migration in ``migrations`` (``alembic upgrade head``)."""
 
+    def upgrade(connection: Connection) -> None:
+        command.upgrade(_alembic_config(connection, migrations), "head")
 
-async def migrate(engine: AsyncEngine) -> None:
-    """Bring the emulator's tables to the latest migration (``alembic upgrade head``)."""
     async with engine.begin() as connection:
-        await connection.run_sync(_upgrade)
+        await connection.run_sync(upgrade)
 
 
-async def wipe(session: AsyncSession) -> None:
-    """Delete every row of the emulator's tables (children first), in the caller's transaction."""
+async def wipe(session: AsyncSession, metadata: MetaData) -> None:
+    """Delete every row of ``metadata``'s tables (children first), in the caller's transaction."""
     bind = session.get_bind()
     if bind.dialect.name == "postgresql":
-        names = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        names = ", ".join(table.name for table in metadata.sorted_tables)
         await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         return
-    for table in reversed(Base.metadata.sorted_tables):
+    for table in reversed(metadata.sorted_tables):
         await session.execute(table.delete())
 
 
-async def sync_id_sequences(session: AsyncSession) -> None:
+async def sync_id_sequences(session: AsyncSession, metadata: MetaData) -> None:
     """Move PostgreSQL id sequences past rows inserted with explicit ids (e.g. by the seed).
 
     Without this, the next row created through the API would be given an id that already exists.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    for table in Base.metadata.sorted_tables:
+    for table in metadata.sorted_tables:
         id_column = table.columns.get("id")
         if id_column is None or not id_column.autoincrement:
             continue

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from medley.sandbox.cliniko.auth import ApiKey
-from medley.sandbox.cliniko.db import Database
-from medley.sandbox.cliniko.faults import NO_FAULTS, FaultPlan
-from medley.sandbox.cliniko.rate_limit import FixedWindowRateLimiter
-
-Clock = Callable[[], datetime]
-"""Returns the current instant, timezone-aware."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+from medley.sandbox.clock import Clock, utc_now
+from medley.sandbox.database import Database
+from medley.sandbox.faults import NO_FAULTS, FaultPlan
+from medley.sandbox.rate_limit import FixedWindowRateLimiter
 
 
 @dataclass

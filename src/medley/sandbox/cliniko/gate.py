@@ -14,22 +14,17 @@ from __future__ import annotations
 
 import math
 
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from medley.sandbox.asgi import adding_headers, route_path, without_trailing_slash
 from medley.sandbox.cliniko.auth import access_denied, has_user_agent, is_authorised, user_agent_required
 from medley.sandbox.cliniko.context import SandboxContext
-from medley.sandbox.cliniko.faults import (
-    FAULT_HEADER,
-    DroppedConnection,
-    Fault,
-    FaultKind,
-    failure_response,
-    parse_faults,
-)
-from medley.sandbox.cliniko.latency import pause
-from medley.sandbox.cliniko.rate_limit import RateDecision, too_many_requests
+from medley.sandbox.cliniko.rate_limit import too_many_requests
+from medley.sandbox.faults import FAULT_HEADER, Fault, act_out, html_error_page, parse_faults
+from medley.sandbox.latency import pause
+from medley.sandbox.rate_limit import RateDecision
 
 API_PREFIX = "/v1"
 _DEFAULT_RESET_SECONDS = 60
@@ -44,11 +39,11 @@ class ApiGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        path = _route_path(scope)
+        path = route_path(scope)
         if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
             await self.app(scope, receive, send)
             return
-        scope = _without_trailing_slash(scope, path)
+        scope = without_trailing_slash(scope, path)
         headers = Headers(scope=scope)
         if not has_user_agent(headers.get("user-agent")):
             await user_agent_required()(scope, receive, send)
@@ -73,7 +68,7 @@ class ApiGate:
         if outcome.failure is not None:
             await self._fail(outcome.failure, decision, now, rate_headers, scope, receive, send)
             return
-        await self.app(scope, receive, _adding_headers(send, rate_headers))
+        await self.app(scope, receive, adding_headers(send, rate_headers))
 
     def _count(self, context: SandboxContext, now: float) -> RateDecision | None:
         if context.rate_limiter is None:
@@ -91,57 +86,24 @@ class ApiGate:
         receive: Receive,
         send: Send,
     ) -> None:
-        response: Response
-        if fault.kind is FaultKind.DROP_AFTER:
-            # The request is carried out (a write is committed); only its answer is lost on the way.
-            await self.app(scope, receive, _discarding)
-        if fault.kind in (FaultKind.DROP, FaultKind.DROP_AFTER):
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"1024")]})
-            raise DroppedConnection()
-        if fault.kind is FaultKind.HANG:
-            await pause(fault.seconds)
-            response = failure_response(504)
-        elif fault.status == 429:
-            if fault.seconds > 0:
-                reset_at = math.ceil(now + fault.seconds)
-            elif decision is not None:
-                reset_at = decision.reset_at
-            else:
-                reset_at = int(now) + _DEFAULT_RESET_SECONDS
-            response = too_many_requests(reset_at, now, rate_headers)
-        else:
-            response = failure_response(fault.status or 500)
+        def answer(status_fault: Fault) -> Response:
+            if status_fault.status == 429:
+                if status_fault.seconds > 0:
+                    reset_at = math.ceil(now + status_fault.seconds)
+                elif decision is not None:
+                    reset_at = decision.reset_at
+                else:
+                    reset_at = int(now) + _DEFAULT_RESET_SECONDS
+                return too_many_requests(reset_at, now, rate_headers)
+            response = _failure(status_fault.status or 500)
             response.headers.update(rate_headers)
-        await response(scope, receive, send)
+            return response
+
+        await act_out(fault, self.app, scope, receive, send, answer)
 
 
-async def _discarding(_message: Message) -> None:
-    """A ``send`` that goes nowhere: the answer of a request whose connection is about to drop."""
-
-
-def _route_path(scope: Scope) -> str:
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
-    return path[len(root_path) :] if root_path and path.startswith(root_path) else path
-
-
-def _without_trailing_slash(scope: Scope, route_path: str) -> Scope:
-    if len(route_path) <= 1 or not route_path.endswith("/"):
-        return scope
-    trimmed = scope["path"].rstrip("/")
-    raw_path: bytes | None = scope.get("raw_path")
-    return {**scope, "path": trimmed, "raw_path": raw_path.rstrip(b"/") if raw_path else trimmed.encode()}
-
-
-def _adding_headers(send: Send, extra: dict[str, str]) -> Send:
-    if not extra:
-        return send
-
-    async def send_with_headers(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            headers = MutableHeaders(scope=message)
-            for name, value in extra.items():
-                headers[name] = value
-        await send(message)
-
-    return send_with_headers
+def _failure(status: int) -> Response:
+    """The body a failing Cliniko really sends: Rails' JSON from the app, HTML from the load balancer."""
+    if status == 500:
+        return JSONResponse({"status": "500", "error": "Internal Server Error"}, status_code=500)
+    return html_error_page(status)

@@ -1,34 +1,29 @@
 """The Cliniko emulator as a component: build it from settings, start it, serve it alone or mounted.
 
-``ClinikoSandbox.app`` is a plain ASGI app with no lifespan of its own, so the gateway can mount it
-(``/sandbox/cliniko``) or reach it in-process (``httpx.ASGITransport``) and call ``start``/``stop``
-itself. ``serve_sandbox`` runs it alone under uvicorn (``medley sandbox``).
+``ClinikoSandbox`` is a `medley.sandbox.serving.Emulator`: the gateway mounts it (``/sandbox/cliniko``)
+or reaches it in-process and calls ``start``/``stop`` itself. ``serve_sandbox`` runs it alone under
+uvicorn (``medley sandbox cliniko``).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import select
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
 
 from medley.config import Settings
-from medley.observability import configure_logging
+from medley.sandbox import serving
 from medley.sandbox.cliniko.application import create_emulator_app
 from medley.sandbox.cliniko.auth import ApiKey
-from medley.sandbox.cliniko.context import Clock, SandboxContext, utc_now
+from medley.sandbox.cliniko.context import SandboxContext
 from medley.sandbox.cliniko.db import Database, migrate, sync_id_sequences, wipe
-from medley.sandbox.cliniko.faults import parse_faults
-from medley.sandbox.cliniko.rate_limit import FixedWindowRateLimiter
 from medley.sandbox.cliniko.seed import seed_practice
 from medley.sandbox.cliniko.tables import Business
+from medley.sandbox.clock import Clock, utc_now
+from medley.sandbox.faults import parse_faults
+from medley.sandbox.rate_limit import FixedWindowRateLimiter
 
 
 class ClinikoSandbox:
@@ -89,36 +84,19 @@ def build_sandbox(settings: Settings) -> ClinikoSandbox:
     )
 
 
-async def _health(_request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
-
-
 def standalone_app(sandbox: ClinikoSandbox, *, reset: bool = False) -> Starlette:
     """The emulator served alone: its lifespan starts and stops the sandbox; ``/health`` for probes."""
-
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await sandbox.start(reset=reset)
-        try:
-            yield
-        finally:
-            await sandbox.stop()
-
-    return Starlette(routes=[Route("/health", _health), Mount("/", app=sandbox.app)], lifespan=lifespan)
+    return serving.standalone_app(sandbox, reset=reset)
 
 
 def serve_sandbox(settings: Settings, host: str, port: int, reset: bool) -> None:
-    """Run the emulator alone under uvicorn until interrupted (``medley sandbox``)."""
+    """Run the emulator alone under uvicorn until interrupted (``medley sandbox cliniko``)."""
     sandbox = build_sandbox(settings)
-    shown_host = f"[{host}]" if ":" in host else host
+    shown_host = serving.shown_host(host)
     # The key is the public sandbox value (or the operator's own choice): printing it is the point.
     print(f"Cliniko emulator: http://{shown_host}:{port}/v1")
     print(f"  API key (HTTP Basic user name): {sandbox.api_key}")
     print(
         f"  e.g. curl -u '{sandbox.api_key}:' -H 'User-Agent: you (you@example.com)' http://{shown_host}:{port}/v1/user"
     )
-    configure_logging(settings.log_level)
-    # uvicorn's access log prints query strings (patient searches): it stays off, as in ``medley serve``.
-    uvicorn.run(
-        standalone_app(sandbox, reset=reset), host=host, port=port, log_level=settings.log_level, access_log=False
-    )
+    serving.run_standalone(sandbox, settings, host=host, port=port, reset=reset)
