@@ -30,8 +30,9 @@ from medley.sandbox.cliniko.filters import (
 from medley.sandbox.cliniko.listing import Collection, path_id, search_clauses
 from medley.sandbox.cliniko.pagination import envelope, page_links, read_page_request
 from medley.sandbox.cliniko.routes.appointments import render_appointments
-from medley.sandbox.cliniko.tables import IndividualAppointment, UnavailableBlock, UtcDateTime
+from medley.sandbox.cliniko.tables import IndividualAppointment, UnavailableBlock
 from medley.sandbox.cliniko.urls import Urls
+from medley.sandbox.columns import UtcDateTime
 
 router = APIRouter()
 
