@@ -14,7 +14,7 @@ from fastapi.security import APIKeyHeader
 
 from medley.api.ids import parse_plain_id
 from medley.api.runtime import Runtime
-from medley.connectors.base import Connector
+from medley.connectors.base import Connector, Operation
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.store.applications import Application
 from medley.store.auth_throttle import AuthenticationBusy, TooManyAttempts
@@ -95,14 +95,26 @@ async def authenticate(
 
 CallerDep = Annotated[Caller, Depends(authenticate)]
 
+_OPERATIONS = frozenset(str(o) for o in Operation)
+
 EmrPath = Annotated[str, Path(description="The EHR's connector code, e.g. `cliniko`.", max_length=32)]
 CareUnitPath = Annotated[
     str, Path(description="A care unit id from `GET /api/emrs/{emr}/care-units`.", max_length=80)
 ]
 
 
-async def get_connector(runtime: RuntimeDep, caller: CallerDep, emr: EmrPath) -> Connector:
-    return await runtime.connectors.connector_for(caller.application.id, caller.client_secret, emr)
+async def get_connector(request: Request, runtime: RuntimeDep, caller: CallerDep, emr: EmrPath) -> Connector:
+    """The application's connector for ``emr``; an operation its capability matrix lacks is refused here, before
+    any upstream call (``GatewayRoute`` names each route's operation)."""
+    connector = await runtime.connectors.connector_for(caller.application.id, caller.client_secret, emr)
+    operation = getattr(request.scope.get("route"), "operation", None)
+    capabilities = connector.capabilities()
+    if operation in _OPERATIONS and operation not in capabilities.operations:
+        detail = (
+            f"{capabilities.name} does not support '{operation}': see its capabilities in GET /api/emrs."
+        )
+        raise MedleyError(ErrorCode.BAD_REQUEST, detail, [ErrorDetail(DetailCode.NOT_SUPPORTED, detail)])
+    return connector
 
 
 ConnectorDep = Annotated[Connector, Depends(get_connector)]

@@ -133,6 +133,8 @@ class GatewayRoute(APIRoute):
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         operation, template = str(OPERATIONS.get(self.name, self.name)), self.path_format
+        # Read by ``deps.get_connector``: an operation outside the EHR's capability matrix is NOT_SUPPORTED.
+        self.operation = operation
 
         async def route_handler(request: Request) -> Response:
             runtime: Runtime = request.app.state.runtime

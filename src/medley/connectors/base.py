@@ -11,7 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from medley.domain.models import (
     Appointment,
@@ -60,6 +60,17 @@ class Operation(StrEnum):
     documents_get = "documents.get"
 
 
+class BookingGuard(StrEnum):
+    """Who keeps a booking from overlapping another (DESIGN §3), and so what Medley must do around a write."""
+
+    # The EHR accepts overlaps (Cliniko): Medley serialises, re-checks live, and after the write asks the EHR
+    # for conflicts, undoing its own write when it lost a race.
+    gateway = "gateway"
+    # The EHR refuses a write into time that is not free (Acuity in client mode): Medley still serialises and
+    # re-checks, but the EHR's own refusal is the last word, and no undo is ever needed.
+    emr = "emr"
+
+
 class Capabilities(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -72,6 +83,21 @@ class Capabilities(BaseModel):
     max_document_bytes: int
     max_timeslot_window_days: int
     appointment_statuses: list[str]
+    timeslot_source: str = Field(
+        description="`mirror` (computed from Medley's synced copy of the schedule when it is fresh, else live) "
+        "or `live` (the EHR's own availability, cached briefly and coalesced)."
+    )
+    upstream_days_per_availability_call: int = Field(
+        description="Days one upstream availability read covers (Cliniko 7, Acuity 1): what a wide live read costs."
+    )
+    seats: bool = Field(description="Whether a service may seat several patients at one time (group classes).")
+    booking_guard: BookingGuard = Field(
+        description="`gateway`: the EHR accepts overlaps and Medley guards bookings (lock, live re-check, conflicts "
+        "check, undo); `emr`: the EHR refuses a taken slot itself and Medley adds the lock and the live re-check."
+    )
+    patient_upsert_key: list[str] = Field(
+        description="The fields a patient create is matched on (an existing patient is returned, not created)."
+    )
 
 
 class Connector(Protocol):
@@ -134,8 +160,16 @@ class Connector(Protocol):
 
     async def create_appointment(self, care_unit_id: str, booking: NewAppointment) -> Appointment: ...
 
-    async def has_conflicts(self, appointment_id: str) -> bool:
-        """Whether the EHR sees another booking overlapping this appointment."""
+    async def check_own_write(
+        self, care_unit_id: str, appointment_id: str, restore: AppointmentChange | None = None
+    ) -> bool:
+        """After our own booking or move was confirmed (or found landed late): whether it stands.
+
+        The booking-safety step that is the EHR's business (DESIGN §3): where the EHR accepts overlaps it is
+        asked for conflicts, and a write that overlaps another booking is undone (a new booking removed the
+        EHR's way, a move put back to ``restore``) and ``False`` returned. Where the EHR refused any write
+        into taken time, the write stands by construction: ``True`` without an upstream call.
+        """
         ...
 
     async def update_appointment(
@@ -145,10 +179,6 @@ class Connector(Protocol):
     async def cancel_appointment(
         self, care_unit_id: str, appointment_id: str, comment: str | None
     ) -> Appointment: ...
-
-    async def delete_appointment(self, appointment_id: str) -> None:
-        """Undo our own write (archive in Cliniko) after losing a race."""
-        ...
 
     async def list_notes(self, care_unit_id: str, patient_id: str) -> list[MedicalNote]: ...
 
@@ -165,4 +195,4 @@ class Connector(Protocol):
     async def aclose(self) -> None: ...
 
 
-__all__ = ["Capabilities", "Connector", "Operation", "Sequence"]
+__all__ = ["BookingGuard", "Capabilities", "Connector", "Operation", "Sequence"]

@@ -1,7 +1,8 @@
 """A client-side request budget per upstream API key, so a fan-out never overshoots the EHR's limit.
 
-Cliniko allows 200 requests per minute per user and answers 429 beyond that. We keep our own count so
-that the 201st request waits for room instead of failing: a sliding window (no more than ``limit``
+Cliniko allows 200 requests per minute per user, Acuity 10 per second (and 20 at once, which its client
+bounds with a semaphore), and each answers 429 beyond that. We keep our own count so that the request past
+the limit waits for room instead of failing: a sliding window (no more than ``limit``
 requests in ANY ``window`` seconds) is the only shape that also stays under a fixed-window server
 limit whatever the alignment of its windows.
 
@@ -363,17 +364,20 @@ class RedisRateBudget:
 
 
 # One in-process budget per key, shared by every connector of that key while any of them lives.
-_local_budgets: weakref.WeakValueDictionary[tuple[str, int], LocalRateBudget] = weakref.WeakValueDictionary()
+_local_budgets: weakref.WeakValueDictionary[tuple[str, int, float], LocalRateBudget] = weakref.WeakValueDictionary()
 
 
 def shared_local_budget(
-    api_key: str, limit: int = DEFAULT_REQUESTS_PER_MINUTE, shares: Shares | None = None
+    api_key: str,
+    limit: int = DEFAULT_REQUESTS_PER_MINUTE,
+    shares: Shares | None = None,
+    window: float = _WINDOW_SECONDS + _WINDOW_MARGIN_SECONDS,
 ) -> LocalRateBudget:
     """The process-wide budget of ``api_key`` (created on first use)."""
-    key = (budget_key(api_key), limit)
+    key = (budget_key(api_key), limit, window)
     budget = _local_budgets.get(key)
     if budget is None:
-        budget = LocalRateBudget(limit, shares=shares)
+        budget = LocalRateBudget(limit, window, shares=shares)
         _local_budgets[key] = budget
     return budget
 
@@ -387,13 +391,22 @@ def known_budgets() -> list[tuple[str, RateBudget]]:
 
 
 def build_rate_budget(
-    api_key: str, *, redis_url: str | None, limit: int = DEFAULT_REQUESTS_PER_MINUTE, shares: Shares | None = None
+    api_key: str,
+    *,
+    redis_url: str | None,
+    limit: int = DEFAULT_REQUESTS_PER_MINUTE,
+    shares: Shares | None = None,
+    window_seconds: float = _WINDOW_SECONDS,
 ) -> RateBudget:
     """Redis-backed when ``redis_url`` is set (replicas share it), else shared in-process; no count at all
-    when ``limit`` is 0 or less (the upstream has no limit: nothing to share)."""
-    local = shared_local_budget(api_key, limit, shares)
+    when ``limit`` is 0 or less (the upstream has no limit: nothing to share).
+
+    ``limit`` requests per ``window_seconds``: Cliniko's 200 per 60 s, Acuity's 10 per 1 s. The margin for
+    network jitter is added to any window."""
+    window = window_seconds + min(_WINDOW_MARGIN_SECONDS, window_seconds / 10)
+    local = shared_local_budget(api_key, limit, shares, window)
     budget: RateBudget = local
     if redis_url and limit > 0:
-        budget = RedisRateBudget(redis_url, budget_key(api_key), limit, shares=shares, fallback=local)
+        budget = RedisRateBudget(redis_url, budget_key(api_key), limit, window, shares=shares, fallback=local)
     _known[budget_key(api_key)[:12]] = budget
     return budget

@@ -1,8 +1,9 @@
 """Booking, rescheduling and cancelling without ever double-booking (DESIGN.md §3).
 
-Cliniko accepts overlapping appointments, so the guarantee is ours: writes for one practitioner are
-serialised by a lock that holds across replicas; inside it the slot is re-checked upstream; after the
-write the EHR's own conflict check runs, and our write is undone if a booking made outside Medley won.
+Writes for one practitioner are serialised by a lock that holds across replicas; inside it the slot is
+re-checked upstream; after the write the connector's own check (``Connector.check_own_write``) decides
+whether it stands: an EHR that accepts overlaps (Cliniko) is asked for conflicts and our write is undone if a
+booking made outside Medley won; an EHR that refuses taken time itself (Acuity) has already said so.
 A write the EHR does not confirm keeps its time held (``write_holds``) until its outcome is known.
 """
 
@@ -144,7 +145,7 @@ async def book(
         async with held(holds, hold) as written:
             appointment = await connector.create_appointment(care_unit_id, booking)
             written.confirmed = True
-            await _undo_if_conflicting(connector, appointment.id, written)
+            await _undo_if_conflicting(connector, care_unit_id, appointment.id, written)
     return appointment
 
 
@@ -247,7 +248,7 @@ async def _taken(
         made = [a for a in in_the_way if wanted.made(a)]
         if len(made) == 1:
             logger.info("booking retry: the slot holds this very booking already (%s)", made[0].id)
-            await _undo_if_conflicting(connector, made[0].id)
+            await _undo_if_conflicting(connector, care_unit_id, made[0].id)
             return made[0]
     if not in_the_way:
         raise _no_slot(
@@ -268,12 +269,12 @@ _BUSY_STATUSES = frozenset({AppointmentStatus.booked, AppointmentStatus.awaiting
 
 
 async def _undo_if_conflicting(
-    connector: Connector, appointment_id: str, written: Written | None = None
+    connector: Connector, care_unit_id: str, appointment_id: str, written: Written | None = None
 ) -> None:
-    """A booking made directly in the EHR between our check and our write: ours yields."""
-    if await connector.has_conflicts(appointment_id):
-        logger.warning("booking %s lost a race with an upstream booking; undoing it", appointment_id)
-        await connector.delete_appointment(appointment_id)
+    """A booking made directly in the EHR between our check and our write: ours yields (the connector undoes it
+    where its EHR accepts overlaps; where the EHR refuses them, ours stands by construction)."""
+    if not await connector.check_own_write(care_unit_id, appointment_id):
+        logger.warning("booking %s lost a race with an upstream booking; undone", appointment_id)
         if written is not None:
             written.confirmed = False  # undone: nothing of ours stands, the hold may go
         raise _no_slot("This timeslot was booked in the EHR at the same moment.")
@@ -363,12 +364,8 @@ async def reschedule(
                 AppointmentChange(start=start, end=end, resource_id=resource_id, comment=change.comment),
             )
             written.confirmed = True
-            if await connector.has_conflicts(appointment_id):
-                await connector.update_appointment(
-                    care_unit_id,
-                    appointment_id,
-                    AppointmentChange(start=current.start, end=current.end, resource_id=current.resource_id),
-                )
+            back = AppointmentChange(start=current.start, end=current.end, resource_id=current.resource_id)
+            if not await connector.check_own_write(care_unit_id, appointment_id, restore=back):
                 written.confirmed = False  # moved back: the held time is free again
                 raise _no_slot("The new time overlaps another booking.")
     return updated

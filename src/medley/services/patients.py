@@ -31,27 +31,49 @@ class UpsertResult:
         return self.outcome is UpsertOutcome.created
 
 
-def _same_person(candidate: Patient, wanted: PatientCreate) -> bool:
-    def norm(value: str | None) -> str:
-        return (value or "").strip().casefold()
+def _key_value(patient: Patient | PatientCreate, field: str) -> str | None:
+    if field == "email":
+        return _norm(patient.emails[0]) if patient.emails else None
+    if field == "phone":
+        return _digits(patient.phones[0]) if patient.phones else None
+    value = getattr(patient, field)
+    return None if value is None else _norm(str(value))
 
-    return (
-        norm(candidate.first_name) == norm(wanted.first_name)
-        and norm(candidate.last_name) == norm(wanted.last_name)
-        and candidate.birth_date == wanted.birth_date
-    )
+
+def _key_of(wanted: PatientCreate, keys: list[str]) -> list[str]:
+    """The connector's upsert keys (``Capabilities.patient_upsert_key``, e.g. ``first_name+last_name+birth_date``)
+    are tried in order: the first whose fields the request all gives, else the last one."""
+    for key in keys:
+        fields = key.split("+")
+        if all(_key_value(wanted, f) for f in fields):
+            return fields
+    return keys[-1].split("+")
+
+
+def _same_person(candidate: Patient, wanted: PatientCreate, fields: list[str]) -> bool:
+    if "email" in fields:
+        # Any of the candidate's addresses: the EHR may list them in another order.
+        if _key_value(wanted, "email") not in {_norm(e) for e in candidate.emails}:
+            return False
+        fields = [f for f in fields if f != "email"]
+    return all(_key_value(candidate, f) == _key_value(wanted, f) for f in fields)
 
 
 async def find_existing(connector: Connector, care_unit_id: str, wanted: PatientCreate) -> Patient | None:
-    """The patient this create would duplicate: same ``external_id`` when one is given, otherwise the
-    same first name, last name and birth date. A shared email alone never makes two people one."""
-    if wanted.external_id:
+    """The patient this create would duplicate, by the EHR's upsert key: on Cliniko the same ``external_id``
+    when one is given, otherwise the same first name, last name and birth date; on Acuity (no birth date, no
+    external id) the same first name, last name and email (else phone). A shared email alone never makes two
+    people one."""
+    fields = _key_of(wanted, connector.capabilities().patient_upsert_key)
+    if fields == ["external_id"]:
         matches = await connector.search_patients(care_unit_id, PatientQuery(external_id=wanted.external_id))
         return matches[0] if matches else None
     query = PatientQuery(
-        first_name=wanted.first_name, last_name=wanted.last_name, birth_date=wanted.birth_date
+        first_name=wanted.first_name,
+        last_name=wanted.last_name,
+        birth_date=wanted.birth_date if "birth_date" in fields else None,
     )
-    matches = [p for p in await connector.search_patients(care_unit_id, query) if _same_person(p, wanted)]
+    matches = [p for p in await connector.search_patients(care_unit_id, query) if _same_person(p, wanted, fields)]
     return min(matches, key=lambda p: int(p.emr_id) if p.emr_id.isdigit() else 0) if matches else None
 
 

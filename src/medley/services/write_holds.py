@@ -104,9 +104,8 @@ async def _resolve(
         logger.info("write hold %s… passed its horizon unseen; released", hold.id[:8])
         await holds.release(hold)
         return None
-    if await connector.has_conflicts(landed.id):
-        logger.warning("a late write (appointment %s) overlaps another booking; undoing it", landed.id)
-        await _undo(connector, hold, landed)
+    if not await connector.check_own_write(hold.care_unit_id, landed.id, restore=_restore(hold)):
+        logger.warning("a late write (appointment %s) overlapped another booking; undone", landed.id)
         await holds.release(hold)
         return None
     logger.info("a late write (appointment %s) landed and overlaps nothing", landed.id)
@@ -146,14 +145,12 @@ async def _look_up_move(connector: Connector, hold: WriteHold) -> Appointment | 
     return appointment if moved else None
 
 
-async def _undo(connector: Connector, hold: WriteHold, landed: Appointment) -> None:
+def _restore(hold: WriteHold) -> AppointmentChange | None:
+    """Where a held move came from (an undone move goes back there); ``None`` for a new booking."""
     if hold.moved_from is None:
-        await connector.delete_appointment(landed.id)
-        return
+        return None
     resource_id, start, end = hold.moved_from
-    await connector.update_appointment(
-        hold.care_unit_id, landed.id, AppointmentChange(start=start, end=end, resource_id=resource_id)
-    )
+    return AppointmentChange(start=start, end=end, resource_id=resource_id)
 
 
 def _pending(hold: WriteHold, now: datetime, mine: bool) -> MedleyError:

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from medley.config import Settings
-from medley.connectors.base import Capabilities, Operation
+from medley.connectors.base import BookingGuard, Capabilities, Operation
 from medley.connectors.cliniko import mapping
 from medley.connectors.cliniko.availability import block_intervals, weekly_hours
 from medley.connectors.cliniko.client import ClinikoClient, JsonObject, QueryParams
@@ -98,6 +98,11 @@ def cliniko_capabilities(settings: Settings) -> Capabilities:
         max_document_bytes=min(settings.document_max_bytes, CLINIKO_MAX_FILE_BYTES),
         max_timeslot_window_days=settings.timeslot_max_days,
         appointment_statuses=list(APPOINTMENT_STATUSES),
+        timeslot_source="mirror",
+        upstream_days_per_availability_call=7,
+        seats=False,
+        booking_guard=BookingGuard.gateway,
+        patient_upsert_key=["external_id", "first_name+last_name+birth_date"],
     )
 
 
@@ -485,6 +490,19 @@ class ClinikoConnector:
             ],
         )
         return matches[-1] if matches else None
+
+    async def check_own_write(
+        self, care_unit_id: str, appointment_id: str, restore: AppointmentChange | None = None
+    ) -> bool:
+        """Cliniko accepts overlaps: ask for the appointment's conflicts; when there are some, archive our new
+        booking, or move it back to ``restore``."""
+        if not await self.has_conflicts(appointment_id):
+            return True
+        if restore is None:
+            await self.delete_appointment(appointment_id)
+        else:
+            await self.update_appointment(care_unit_id, appointment_id, restore)
+        return False
 
     async def has_conflicts(self, appointment_id: str) -> bool:
         _require_id(appointment_id, DetailCode.INVALID_APPOINTMENT_ID, "appointment")
