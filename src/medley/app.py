@@ -1,4 +1,5 @@
-"""Composition root: builds the gateway, the in-process sandbox and the console, and picks adapters."""
+"""Composition root: builds the gateway, the in-process sandbox, the console and the MCP endpoint, and picks
+adapters."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.engine import make_url
 
 from medley import __version__
+from medley.agents import install_mcp
+from medley.agents.llms_txt import install_llms_txt
 from medley.api.cache_control import NoStoreMiddleware
 from medley.api.connection_limits import uvicorn_limits
 from medley.api.metrics import install_metrics
@@ -147,7 +150,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             else None
         )
         try:
-            yield
+            # The MCP endpoint's task group (stateless: nothing survives a request but this).
+            async with agents.run():
+                yield
         finally:
             if syncing is not None:
                 syncing.cancel()
@@ -187,6 +192,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (care_units, timeslots, patients, appointments, records, events, webhooks):
         app.include_router(module.router)
     install_console(app, settings)
+    agents = install_mcp(app, settings)
+    install_llms_txt(app)
     _finish_openapi(app)
 
     @app.get("/health", include_in_schema=False)

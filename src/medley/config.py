@@ -152,6 +152,14 @@ class Settings(BaseSettings):
         default=False, description="Allow http and private, loopback, link-local addresses (SSRF rules off)."
     )
 
+    # The MCP server for AI agents at /mcp (docs/agents.md).
+    mcp_allowed_hosts: str = Field(
+        default="127.0.0.1:*,localhost:*,[::1]:*",
+        description="Comma-separated Host header values /mcp answers (DNS-rebinding protection); `name:*` allows "
+        "any port, `*` turns the check off (behind a proxy that checks hosts). The host of MEDLEY_PUBLIC_URL "
+        "is always allowed.",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute_data_dir(cls, value: Path) -> Path:
@@ -167,6 +175,10 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return _items(self.trusted_proxies)
+
+    @property
+    def mcp_allowed_host_list(self) -> list[str]:
+        return _items(self.mcp_allowed_hosts)
 
     @cached_property
     def resolved_database_url(self) -> str:

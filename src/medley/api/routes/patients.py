@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from typing import Annotated
 
@@ -15,9 +14,7 @@ from medley.api.route_class import GatewayRoute
 from medley.api.text_input import refuse_nul_characters
 from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import Patient, PatientCreate, PatientQuery
-from medley.events.changes import EventType
-from medley.services.patients import UpsertOutcome, upsert_patient
-from medley.services.write_events import CREATED_VERSION, record_confirmed_write, updated_version
+from medley.services.patient_intake import create_or_find_patient
 
 router = APIRouter(
     prefix="/api/emrs/{emr}/care-units/{care_unit_id}",
@@ -106,22 +103,13 @@ async def create_patient(
     when given, else on first name + last name + birth date, after writing what the request gives that the
     record lacks (new phones and emails added, other given fields replaced); otherwise creates one (201).
     The `X-Upsert-Result` header says which: `created`, `updated` or `unchanged`."""
-    identity = patient.external_id or f"{patient.first_name}|{patient.last_name}|{patient.birth_date}"
-    # The lock key is a digest: lock names may be visible to database operators.
-    digest = hashlib.sha256(f"{caller.application.id}|{care_unit_id}|{identity.casefold()}".encode()).hexdigest()
-    async with runtime.lock(f"patient:{digest}"):
-        result = await upsert_patient(connector, care_unit_id, patient)
+    result = await create_or_find_patient(
+        runtime.store, runtime.lock, connector,
+        application_id=caller.application.id, emr=emr, care_unit_id=care_unit_id, patient=patient,
+    )
     response.headers[UPSERT_RESULT_HEADER] = result.outcome.value
     if not result.created:
         response.status_code = status.HTTP_200_OK
-    if result.outcome is not UpsertOutcome.unchanged:
-        await record_confirmed_write(
-            runtime.store, application_id=caller.application.id, emr=emr, care_unit_id=care_unit_id,
-            type=EventType.patient_created if result.created else EventType.patient_updated,
-            record_type="patient", record_id=result.patient.id, occurred_at=None,
-            data={"patient_id": result.patient.id, "care_unit_id": care_unit_id},
-            version=CREATED_VERSION if result.created else updated_version(),
-        )
     return result.patient
 
 
