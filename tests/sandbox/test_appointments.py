@@ -42,7 +42,7 @@ async def test_creating_an_appointment_defaults_its_end_from_the_type(
     assert appointment["starts_at"] == start
     assert _parse(appointment["ends_at"]) - _parse(start) == bookable.duration
     assert appointment["notes"] == "Prefers the window seat"
-    assert appointment["cancelled_at"] is None and appointment["cancellation_reason_description"] == ""
+    assert appointment["cancelled_at"] is None and appointment["cancellation_reason_description"] is None
     assert last_id(appointment["practitioner"]["links"]["self"]) == bookable.practitioner_id
     patient = (await client.get(appointment["patient"]["links"]["self"])).json()
     assert appointment["patient_name"] == patient["label"]

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from medley.config import Settings
-from medley.sandbox.faults import DroppedConnection
 from medley.sandbox.cliniko.server import build_sandbox
+from medley.sandbox.faults import DroppedConnection
 from tests.sandbox.conftest import SandboxFactory
 from tests.sandbox.emulator import MutableClock, client_for
 

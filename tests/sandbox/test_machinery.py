@@ -10,10 +10,10 @@ import pytest
 from medley.sandbox.cliniko.auth import ApiKey, basic_user_name, host_shard, is_authorised
 from medley.sandbox.cliniko.availability import MAX_SPAN, time_frame, wall_clock
 from medley.sandbox.cliniko.errors import BadRequest, InvalidSearch
-from medley.sandbox.faults import DEFAULT_HANG_SECONDS, Fault, FaultKind, parse_faults
 from medley.sandbox.cliniko.filters import Condition, parse_condition
-from medley.sandbox.rate_limit import FixedWindowRateLimiter
 from medley.sandbox.cliniko.s3_policy import check_upload, presigned_fields, signing_secret
+from medley.sandbox.faults import DEFAULT_HANG_SECONDS, Fault, FaultKind, parse_faults
+from medley.sandbox.rate_limit import FixedWindowRateLimiter
 
 NOW = datetime(2026, 11, 24, 3, 45, tzinfo=UTC)
 

@@ -111,7 +111,7 @@ async def test_patch_updates_named_fields_and_replaces_the_phone_list(client: ht
     body = patched.json()
     assert body["first_name"] == "Noah" and body["email"] == "noah@example.org"
     assert body["patient_phone_numbers"] == [
-        {"phone_type": "Work", "number": "02 5550 9999", "normalized_number": "0255509999"}
+        {"phone_type": "Work", "number": "02 5550 9999", "normalized_number": "61255509999"}
     ]
     assert body["updated_at"] >= created["updated_at"]
     put = await client.put(path, json={"last_name": "Brandt-Weiss"})

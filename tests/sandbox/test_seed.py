@@ -552,7 +552,8 @@ def test_online_booking_and_calendar_settings(rows: Rows) -> None:
             "enabled": True,
             "min_hours_advance_required_to_book": 0,
             "allow_bookings_days_in_advance": 182,
-            "max_appointments_per_day_segment": None,
+            "max_appointments_per_day_segment": 0,
+            "daily_bookings_limit": 0,
         },
         "calendar": {"timeslot_size_in_minutes": 15},
     }

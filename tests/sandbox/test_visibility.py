@@ -38,7 +38,7 @@ async def test_a_cancelled_appointment_is_hidden_until_opted_in(client: httpx.As
     path = f"/individual_appointments/{appointment['id']}"
     assert (await client.get(path)).status_code == 404
     shown = await client.get(path, params={"q[]": "cancelled_at:*"})
-    assert shown.status_code == 200 and shown.json()["cancellation_reason_description"] != ""
+    assert shown.status_code == 200 and shown.json()["cancellation_reason_description"] is not None
     default_ids = {a["id"] for a in await walk(client, "/individual_appointments", {"per_page": 100})}
     assert appointment["id"] not in default_ids
 

@@ -6,7 +6,7 @@ It needs no lifespan of its own (a mounted app's lifespan never runs): whoever o
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from medley.sandbox.cliniko import fake_s3
 from medley.sandbox.cliniko.context import SandboxContext
@@ -43,6 +43,11 @@ _RESOURCES = (
 )
 
 
+def resource_routers() -> list[APIRouter]:
+    """The ``/v1`` routers, one per Cliniko resource (the OpenAPI conformance test walks them)."""
+    return [resource.router for resource in _RESOURCES]
+
+
 def create_emulator_app(context: SandboxContext) -> FastAPI:
     # No OpenAPI pages: Cliniko has none, and every unknown path must be Rails' HTML 404.
     app = FastAPI(
@@ -55,8 +60,8 @@ def create_emulator_app(context: SandboxContext) -> FastAPI:
     )
     app.state.sandbox_context = context
     install_error_handlers(app)
-    for resource in _RESOURCES:
-        app.include_router(resource.router, prefix=API_PREFIX)
+    for router in resource_routers():
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(fake_s3.router)
     app.add_middleware(ApiGate, context=context)
     return app

@@ -1998,6 +1998,7 @@ ONLINE_BOOKINGS_SETTINGS: Final[Mapping[str, Any]] = {
     "enabled": True,
     "min_hours_advance_required_to_book": 0,
     "allow_bookings_days_in_advance": 182,
-    "max_appointments_per_day_segment": None,
+    "max_appointments_per_day_segment": 0,  # 0: unlimited
+    "daily_bookings_limit": 0,  # 0: unlimited
 }
 CALENDAR_SETTINGS: Final[Mapping[str, Any]] = {"timeslot_size_in_minutes": 15}

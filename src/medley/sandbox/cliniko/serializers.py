@@ -38,6 +38,21 @@ CANCELLATION_REASONS: Mapping[int, str] = {
     60: "Work",
 }
 _NON_DIGITS = re.compile(r"\D")
+ACCOUNT_COUNTRY_CODE = "AU"
+"""The sandbox account's country (``GET /settings/public``): a patient without a country is read as there."""
+CALLING_CODES: Mapping[str, str] = {
+    "AU": "61",
+    "NZ": "64",
+    "GB": "44",
+    "IE": "353",
+    "US": "1",
+    "CA": "1",
+    "ZA": "27",
+    "SG": "65",
+    "DE": "49",
+    "FR": "33",
+    "NL": "31",
+}
 
 
 def instant(moment: datetime | None) -> str | None:
@@ -56,8 +71,34 @@ def identifier(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def normalized_number(number: str) -> str:
-    return _NON_DIGITS.sub("", number)
+def normalized_number(number: str, country_code: str | None = None) -> str:
+    """The number in international form, digits only (``0491 570 156`` in AU is ``61491570156``).
+
+    ``+`` or ``00`` already name the country; otherwise a leading trunk ``0`` is replaced by the calling
+    code of the patient's country (the account's when the patient has none).
+    """
+    text = number.strip()
+    digits = _NON_DIGITS.sub("", text)
+    if text.startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return digits[2:]
+    calling_code = CALLING_CODES.get((country_code or ACCOUNT_COUNTRY_CODE).upper())
+    if calling_code is None or not digits:
+        return digits
+    return calling_code + (digits[1:] if digits.startswith("0") else digits)
+
+
+def _without_absent(record: dict[str, Any], *relations: str) -> dict[str, Any]:
+    """Leaves out the to-one relations the record does not have: Cliniko's document does not let them be null."""
+    for name in relations:
+        if record.get(name) is None:
+            record.pop(name, None)
+    return record
+
+
+def _flag_or(value: bool | None, default: bool) -> bool:
+    return default if value is None else value
 
 
 def _timestamps(row: Any) -> dict[str, Any]:
@@ -114,13 +155,14 @@ def business(row: Business, urls: Urls, appointment_type_ids: Sequence[int]) -> 
         **_timestamps(row),
         "archived_at": instant(row.archived_at),
         "deleted_at": None,
+        "appointments": urls.relation(f"businesses/{row.id}/appointments"),
         "practitioners": urls.relation(f"businesses/{row.id}/practitioners"),
         "links": urls.self_links(f"businesses/{row.id}"),
     }
 
 
 def practitioner(row: Practitioner, urls: Urls) -> dict[str, Any]:
-    return {
+    record = {
         "id": str(row.id),
         "title": row.title,
         "first_name": row.first_name,
@@ -135,12 +177,16 @@ def practitioner(row: Practitioner, urls: Urls) -> dict[str, Any]:
         "user": urls.record("users", row.user_id),
         "default_appointment_type": urls.optional_record("appointment_types", row.default_appointment_type_id),
         "appointment_types": urls.relation(f"practitioners/{row.id}/appointment_types"),
+        "appointments": urls.relation(f"practitioners/{row.id}/appointments"),
+        "invoices": urls.relation(f"practitioners/{row.id}/invoices"),
+        "practitioner_reference_numbers": urls.relation(f"practitioners/{row.id}/practitioner_reference_numbers"),
         "links": urls.self_links(f"practitioners/{row.id}"),
     }
+    return _without_absent(record, "default_appointment_type")
 
 
 def appointment_type(row: AppointmentType, urls: Urls) -> dict[str, Any]:
-    return {
+    record = {
         "id": str(row.id),
         "name": row.name,
         "category": row.category,
@@ -162,8 +208,15 @@ def appointment_type(row: AppointmentType, urls: Urls) -> dict[str, Any]:
         "archived_at": instant(row.archived_at),
         "practitioners": urls.relation(f"appointment_types/{row.id}/practitioners"),
         "treatment_note_template": urls.optional_record("treatment_note_templates", row.treatment_note_template_id),
+        "appointment_type_billable_items": urls.relation(
+            f"appointment_type_billable_items?q%5B%5D=appointment_type_id%3A%3D{row.id}"
+        ),
+        "appointment_type_products": urls.relation(
+            f"appointment_type_products?q%5B%5D=appointment_type_id%3A%3D{row.id}"
+        ),
         "links": urls.self_links(f"appointment_types/{row.id}"),
     }
+    return _without_absent(record, "treatment_note_template")
 
 
 def daily_availability(row: DailyAvailability, urls: Urls, time_zone_identifier: str) -> dict[str, Any]:
@@ -196,13 +249,14 @@ def availability_block(row: AvailabilityBlock, urls: Urls) -> dict[str, Any]:
 
 
 def unavailable_block(row: UnavailableBlock, urls: Urls) -> dict[str, Any]:
-    return {
+    record = {
         "id": str(row.id),
         "starts_at": instant(row.starts_at),
         "ends_at": instant(row.ends_at),
         "notes": row.notes,
-        "repeat_rule": None,
-        "repeated_from": None,
+        "repeat_rule": row.repeat_rule,
+        "repeated_from": urls.optional_record("unavailable_blocks", row.repeated_from_id),
+        "repeats": urls.relation(f"unavailable_blocks?q[]=repeated_from_id:={row.id}"),
         "unavailable_block_type": None,
         **_timestamps(row),
         "archived_at": instant(row.archived_at),
@@ -212,21 +266,22 @@ def unavailable_block(row: UnavailableBlock, urls: Urls) -> dict[str, Any]:
         "conflicts": urls.relation(f"unavailable_blocks/{row.id}/conflicts"),
         "links": urls.self_links(f"unavailable_blocks/{row.id}"),
     }
+    return _without_absent(record, "repeated_from", "unavailable_block_type")
 
 
-def phone_numbers(numbers: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+def phone_numbers(numbers: Sequence[Mapping[str, str]], country_code: str | None = None) -> list[dict[str, str]]:
     return [
         {
             "phone_type": entry.get("phone_type", "Other"),
             "number": entry.get("number", ""),
-            "normalized_number": normalized_number(entry.get("number", "")),
+            "normalized_number": normalized_number(entry.get("number", ""), country_code),
         }
         for entry in numbers
     ]
 
 
 def patient(row: Patient, urls: Urls) -> dict[str, Any]:
-    return {
+    record = {
         "id": str(row.id),
         "title": row.title,
         "first_name": row.first_name,
@@ -237,10 +292,10 @@ def patient(row: Patient, urls: Urls) -> dict[str, Any]:
         "sex": row.sex,
         "gender_identity": row.gender_identity,
         "gender": None,
-        "pronouns": None,
+        "pronouns": row.pronouns,
         "email": row.email,
-        "patient_phone_numbers": phone_numbers(row.patient_phone_numbers or []),
-        "emergency_contact": None,
+        "patient_phone_numbers": phone_numbers(row.patient_phone_numbers or [], row.country_code),
+        "emergency_contact": row.emergency_contact,
         "address_1": row.address_1,
         "address_2": row.address_2,
         "address_3": row.address_3,
@@ -250,36 +305,46 @@ def patient(row: Patient, urls: Urls) -> dict[str, Any]:
         "country": row.country,
         "country_code": row.country_code,
         "medicare": row.medicare,
-        "medicare_reference_number": None,
-        "dva_card_number": None,
+        "medicare_reference_number": row.medicare_reference_number,
+        "dva_card_number": row.dva_card_number,
         "occupation": row.occupation,
         "notes": row.notes,
-        "appointment_notes": None,
+        "appointment_notes": row.appointment_notes,
         "old_reference_id": row.old_reference_id,
-        "invoice_default_to": None,
-        "invoice_email": None,
-        "invoice_extra_information": None,
+        "invoice_default_to": row.invoice_default_to,
+        "invoice_email": row.invoice_email,
+        "invoice_extra_information": row.invoice_extra_information,
         "reminder_type": row.reminder_type,
-        "receives_confirmation_emails": True,
-        "receives_cancellation_emails": True,
-        "accepted_privacy_policy": None,
-        "accepted_email_marketing": False,
-        "accepted_sms_marketing": False,
+        "receives_confirmation_emails": _flag_or(row.receives_confirmation_emails, True),
+        "receives_cancellation_emails": _flag_or(row.receives_cancellation_emails, True),
+        "accepted_privacy_policy": row.accepted_privacy_policy,
+        "accepted_email_marketing": _flag_or(row.accepted_email_marketing, False),
+        "accepted_sms_marketing": _flag_or(row.accepted_sms_marketing, False),
         "time_zone": row.time_zone,
-        "custom_fields": None,
-        "referral_source": None,
+        "custom_fields": row.custom_fields,
+        "referral_source": row.referral_source,
         **_timestamps(row),
         "archived_at": instant(row.archived_at),
         "deleted_at": None,
         "merged_at": None,
+        "appointments": urls.relation(f"patients/{row.id}/appointments"),
+        "attendees": urls.relation(f"attendees?q%5B%5D=patient_id%3A%3D{row.id}"),
+        "concession_type": urls.optional_record("concession_types", row.concession_type_id),
+        "invoices": urls.relation(f"patients/{row.id}/invoices"),
+        "latest_booking": None,
+        "medical_alerts": urls.relation(f"patients/{row.id}/medical_alerts"),
+        "merged_with_patient": None,
         "patient_attachments": urls.relation(f"patients/{row.id}/patient_attachments"),
+        "referring_doctor": urls.optional_record("contacts", row.referring_doctor_id),
+        "relationships": urls.relation(f"relationships?q%5B%5D=patient_id%3A%3D{row.id}"),
         "links": urls.self_links(f"patients/{row.id}"),
     }
+    return _without_absent(record, "concession_type", "latest_booking", "merged_with_patient", "referring_doctor")
 
 
 def individual_appointment(row: IndividualAppointment, urls: Urls, patient_name: str) -> dict[str, Any]:
     reason = row.cancellation_reason
-    return {
+    record = {
         "id": str(row.id),
         "starts_at": instant(row.starts_at),
         "ends_at": instant(row.ends_at),
@@ -289,7 +354,7 @@ def individual_appointment(row: IndividualAppointment, urls: Urls, patient_name:
         "patient_arrived": row.patient_arrived,
         "cancelled_at": instant(row.cancelled_at),
         "cancellation_reason": reason,
-        "cancellation_reason_description": CANCELLATION_REASONS.get(reason, "") if reason is not None else "",
+        "cancellation_reason_description": CANCELLATION_REASONS.get(reason) if reason is not None else None,
         "cancellation_note": row.cancellation_note,
         "archived_at": instant(row.archived_at),
         "deleted_at": None,
@@ -301,18 +366,20 @@ def individual_appointment(row: IndividualAppointment, urls: Urls, patient_name:
         "invoice_status": None,
         "treatment_note_status": row.treatment_note_status,
         "telehealth_url": f"{urls.root}/appointments/{row.id}/connect",
-        "repeat_rule": None,
-        "repeated_from": None,
+        "repeat_rule": row.repeat_rule,
+        "repeated_from": urls.optional_record("individual_appointments", row.repeated_from_id),
+        "repeats": urls.relation(f"individual_appointments?q[]=repeated_from_id:={row.id}"),
         **_timestamps(row),
         "appointment_type": urls.record("appointment_types", row.appointment_type_id),
         "business": urls.record("businesses", row.business_id),
         "practitioner": urls.record("practitioners", row.practitioner_id),
         "patient": urls.record("patients", row.patient_id),
-        "patient_case": None,
+        "patient_case": urls.optional_record("patient_cases", row.patient_case_id),
         "attendees": urls.relation(f"individual_appointments/{row.id}/attendees"),
         "conflicts": urls.relation(f"individual_appointments/{row.id}/conflicts"),
         "links": urls.self_links(f"individual_appointments/{row.id}"),
     }
+    return _without_absent(record, "repeated_from", "patient_case")
 
 
 def treatment_note_template(row: TreatmentNoteTemplate, urls: Urls) -> dict[str, Any]:
@@ -323,12 +390,13 @@ def treatment_note_template(row: TreatmentNoteTemplate, urls: Urls) -> dict[str,
         "print_settings": row.print_settings,
         **_timestamps(row),
         "archived_at": instant(row.archived_at),
+        "deleted_at": None,
         "links": urls.self_links(f"treatment_note_templates/{row.id}"),
     }
 
 
 def treatment_note(row: TreatmentNote, urls: Urls) -> dict[str, Any]:
-    return {
+    record = {
         "id": str(row.id),
         "title": row.title,
         "draft": row.draft,
@@ -346,10 +414,11 @@ def treatment_note(row: TreatmentNote, urls: Urls) -> dict[str, Any]:
         "attendee": None,
         "links": urls.self_links(f"treatment_notes/{row.id}"),
     }
+    return _without_absent(record, "practitioner", "treatment_note_template", "booking", "attendee")
 
 
 def patient_attachment(row: PatientAttachment, urls: Urls) -> dict[str, Any]:
-    return {
+    record = {
         "id": str(row.id),
         "description": row.description,
         "filename": row.filename,
@@ -366,3 +435,4 @@ def patient_attachment(row: PatientAttachment, urls: Urls) -> dict[str, Any]:
         "content": urls.relation(f"patient_attachments/{row.id}/content"),
         "links": urls.self_links(f"patient_attachments/{row.id}"),
     }
+    return _without_absent(record, "user")

@@ -112,9 +112,7 @@ class Practitioner(_Timestamps, Base):
     description: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     show_in_online_bookings: Mapped[bool] = mapped_column(Boolean, default=True)
-    default_appointment_type_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cliniko_appointment_types.id")
-    )
+    default_appointment_type_id: Mapped[int | None] = mapped_column(ForeignKey("cliniko_appointment_types.id"))
 
 
 class TreatmentNoteTemplate(_Timestamps, Base):
@@ -139,9 +137,7 @@ class AppointmentType(_Timestamps, Base):
     telehealth_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     online_bookings_lead_time_hours: Mapped[int] = mapped_column(Integer, default=0)
     price: Mapped[str | None] = mapped_column(String(32), doc="Billable item price, decimal string")
-    treatment_note_template_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cliniko_treatment_note_templates.id")
-    )
+    treatment_note_template_id: Mapped[int | None] = mapped_column(ForeignKey("cliniko_treatment_note_templates.id"))
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -171,6 +167,8 @@ class AvailabilityBlock(_Timestamps, Base):
     business_id: Mapped[int] = mapped_column(ForeignKey("cliniko_businesses.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    repeat_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    repeated_from_id: Mapped[int | None] = mapped_column(Id, default=None)
 
 
 class UnavailableBlock(_Timestamps, Base):
@@ -184,6 +182,9 @@ class UnavailableBlock(_Timestamps, Base):
     ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
     notes: Mapped[str | None] = mapped_column(Text)
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    repeat_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    repeated_from_id: Mapped[int | None] = mapped_column(Id, default=None)
+    unavailable_block_type_id: Mapped[int | None] = mapped_column(Id, default=None)
 
     __table_args__ = (Index("ix_cliniko_unavail_pract_start", "practitioner_id", "starts_at"),)
 
@@ -215,6 +216,23 @@ class Patient(_Timestamps, Base):
     medicare: Mapped[str | None] = mapped_column(String(255))
     reminder_type: Mapped[str | None] = mapped_column(String(32))
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pronouns: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    emergency_contact: Mapped[str | None] = mapped_column(String(255), default=None)
+    appointment_notes: Mapped[str | None] = mapped_column(Text, default=None)
+    invoice_default_to: Mapped[str | None] = mapped_column(Text, default=None)
+    invoice_email: Mapped[str | None] = mapped_column(String(255), default=None)
+    invoice_extra_information: Mapped[str | None] = mapped_column(Text, default=None)
+    medicare_reference_number: Mapped[str | None] = mapped_column(String(255), default=None)
+    dva_card_number: Mapped[str | None] = mapped_column(String(255), default=None)
+    referral_source: Mapped[str | None] = mapped_column(String(255), default=None)
+    accepted_privacy_policy: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    accepted_email_marketing: Mapped[bool | None] = mapped_column(Boolean, default=False)
+    accepted_sms_marketing: Mapped[bool | None] = mapped_column(Boolean, default=False)
+    receives_confirmation_emails: Mapped[bool | None] = mapped_column(Boolean, default=True)
+    receives_cancellation_emails: Mapped[bool | None] = mapped_column(Boolean, default=True)
+    custom_fields: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    concession_type_id: Mapped[int | None] = mapped_column(Id, default=None)
+    referring_doctor_id: Mapped[int | None] = mapped_column(Id, default=None)
 
     __table_args__ = (
         Index("ix_cliniko_patients_last_first", "last_name", "first_name"),
@@ -239,6 +257,9 @@ class IndividualAppointment(_Timestamps, Base):
     cancellation_note: Mapped[str | None] = mapped_column(Text)
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     treatment_note_status: Mapped[int | None] = mapped_column(Integer)
+    repeat_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    repeated_from_id: Mapped[int | None] = mapped_column(Id, default=None)
+    patient_case_id: Mapped[int | None] = mapped_column(Id, default=None)
 
     __table_args__ = (
         Index("ix_cliniko_appts_pract_start", "practitioner_id", "starts_at"),
@@ -247,14 +268,51 @@ class IndividualAppointment(_Timestamps, Base):
     )
 
 
+class GroupAppointment(_Timestamps, Base):
+    """A class: one practitioner's time, several patients (its attendees)."""
+
+    __tablename__ = "cliniko_group_appointments"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("cliniko_businesses.id"))
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("cliniko_practitioners.id"))
+    appointment_type_id: Mapped[int] = mapped_column(ForeignKey("cliniko_appointment_types.id"))
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    max_attendees: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    repeat_rule: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    repeated_from_id: Mapped[int | None] = mapped_column(Id, default=None)
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+    __table_args__ = (Index("ix_cliniko_groups_pract_start", "practitioner_id", "starts_at"),)
+
+
+class Attendee(_Timestamps, Base):
+    """A patient booked into a group appointment; cancelled one by one."""
+
+    __tablename__ = "cliniko_attendees"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    group_appointment_id: Mapped[int] = mapped_column(ForeignKey("cliniko_group_appointments.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("cliniko_patients.id"))
+    arrived: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    cancellation_reason: Mapped[int | None] = mapped_column(Integer, default=None)
+    cancellation_note: Mapped[str | None] = mapped_column(Text, default=None)
+    archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+    __table_args__ = (
+        Index("ix_cliniko_attendees_group", "group_appointment_id"),
+        Index("ix_cliniko_attendees_patient", "patient_id"),
+    )
+
+
 class TreatmentNote(_Timestamps, Base):
     __tablename__ = "cliniko_treatment_notes"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("cliniko_patients.id"))
     practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("cliniko_practitioners.id"))
-    treatment_note_template_id: Mapped[int | None] = mapped_column(
-        ForeignKey("cliniko_treatment_note_templates.id")
-    )
+    treatment_note_template_id: Mapped[int | None] = mapped_column(ForeignKey("cliniko_treatment_note_templates.id"))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("cliniko_individual_appointments.id"))
     title: Mapped[str | None] = mapped_column(String(255))
     draft: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -290,6 +348,7 @@ class PatientAttachment(_Timestamps, Base):
     processing_completed: Mapped[bool] = mapped_column(Boolean, default=False)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    upload_key: Mapped[str | None] = mapped_column(String(512), default=None, doc="The upload still processing")
 
     __table_args__ = (Index("ix_cliniko_attachments_patient", "patient_id"),)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
 from medley.sandbox.cliniko import serializers
-from medley.sandbox.cliniko.account_settings import load_settings
+from medley.sandbox.cliniko.account_settings import PUBLIC_SECTIONS, load_settings
 from medley.sandbox.cliniko.deps import ReadSession, UrlsDep, key_user
 from medley.sandbox.cliniko.listing import get_or_404, path_id
 from medley.sandbox.cliniko.tables import User
@@ -27,10 +27,4 @@ async def show_user(user_id: str, session: ReadSession, urls: UrlsDep) -> Respon
 @router.get("/settings/public")
 async def public_settings(session: ReadSession) -> Response:
     settings = await load_settings(session)
-    return JSONResponse(
-        {
-            "online_bookings": settings["online_bookings"],
-            "calendar": settings["calendar"],
-            "account": settings["account"],
-        }
-    )
+    return JSONResponse({section: settings[section] for section in PUBLIC_SECTIONS})

@@ -188,5 +188,9 @@ async def next_available_time(
     ids = (business_id, practitioner_id, appointment_type_id)
     first_start = next(await _search(request, session, context, ids, optional_window=True), None)
     return JSONResponse(
-        {"appointment_start": serializers.instant(first_start), "links": {"self": urls.current(request)}}
+        {
+            "appointment_start": serializers.instant(first_start),
+            "total_entries": 0 if first_start is None else 1,
+            "links": {"self": urls.current(request)},
+        }
     )

@@ -43,6 +43,8 @@ from medley.sandbox.cliniko.urls import Urls
 
 router = APIRouter()
 
+UNTITLED = "Treatment Note"
+"""The title of a note sent without one or a template (Cliniko's document has no null title)."""
 DRAFT_STATUS = 10
 FINAL_STATUS = 90
 
@@ -164,7 +166,7 @@ async def create_treatment_note(
         practitioner_id=author.id,
         treatment_note_template_id=template_id if isinstance(template_id, int) else None,
         booking_id=booking_id if isinstance(booking_id, int) else None,
-        title=title if isinstance(title, str) else (template.name if template is not None else None),
+        title=title if isinstance(title, str) else (template.name if template is not None else UNTITLED),
         draft=is_draft,
         finalized_at=None if is_draft else now,
         author_name=serializers.full_name(author.first_name, author.last_name, author.title),
