@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 from collections.abc import Awaitable, Callable, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -129,17 +130,31 @@ def serve(host: HostOption = None, port: PortOption = None) -> None:
     serve_gateway(settings, host or settings.host, port if port is not None else settings.port)
 
 
+class SandboxEhr(StrEnum):
+    CLINIKO = "cliniko"
+    ACUITY = "acuity"
+
+
 @app.command()
 def sandbox(
+    ehr: Annotated[
+        SandboxEhr, typer.Argument(help="Which EHR's emulator: cliniko (the default) or acuity.")
+    ] = SandboxEhr.CLINIKO,
     host: HostOption = None,
     port: PortOption = None,
     reset: Annotated[bool, typer.Option("--reset", help="Rebuild the sandbox's data from the seed.")] = False,
 ) -> None:
-    """Run the Cliniko-compatible emulator alone, for offline Cliniko integration tests."""
+    """Run an EHR emulator alone (Cliniko's or Acuity's), for offline integration tests."""
+    settings = load_settings()
+    where = (host or settings.host, port if port is not None else settings.port)
+    if ehr is SandboxEhr.ACUITY:
+        from medley.sandbox.acuity.server import serve_sandbox as serve_acuity
+
+        serve_acuity(settings, *where, reset)
+        return
     from medley.sandbox.cliniko.server import serve_sandbox
 
-    settings = load_settings()
-    serve_sandbox(settings, host or settings.host, port if port is not None else settings.port, reset)
+    serve_sandbox(settings, *where, reset)
 
 
 @apps_app.command("create")

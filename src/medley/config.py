@@ -14,6 +14,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SANDBOX_API_KEY = "MS0xMjM0NTY3ODkwLXNhbmRib3gta2V5-au1"
+DEFAULT_SANDBOX_ACUITY_USER_ID = "21904378"
+"""The seeded Acuity practice's account id, the user name of its Basic auth."""
+DEFAULT_SANDBOX_ACUITY_API_KEY = "acuity-sandbox-key-0b7c1e5d9a2f4c68"
 DEFAULT_SANDBOX_CLIENT_ID = "sandbox"
 DEFAULT_SANDBOX_CLIENT_SECRET = "sandbox-secret-change-me"  # noqa: S105 - documented public sandbox value
 DEFAULT_MASTER_KEY = "medley-dev-master-key-not-for-production"
@@ -52,6 +55,15 @@ class Settings(BaseSettings):
     sandbox_rate_limit_per_minute: int = 200
     sandbox_latency_ms: int = 0
     sandbox_faults: str = Field(default="", description="Fault injection spec, see docs/operations.md.")
+
+    # The Acuity emulator (docs/acuity-emulator.md).
+    sandbox_acuity_user_id: str = DEFAULT_SANDBOX_ACUITY_USER_ID
+    sandbox_acuity_api_key: SecretStr = SecretStr(DEFAULT_SANDBOX_ACUITY_API_KEY)
+    sandbox_acuity_database_url: str | None = None
+    sandbox_acuity_rate_limit_per_second: int = Field(default=10, description="Per source address; 0 turns it off.")
+    sandbox_acuity_max_concurrent: int = Field(default=20, description="Per source address; 0 turns it off.")
+    sandbox_acuity_latency_ms: int = 0
+    sandbox_acuity_faults: str = Field(default="", description="Fault injection spec, see docs/acuity-emulator.md.")
 
     # Gateway behaviour.
     timeslot_default_days: int = 14
@@ -187,6 +199,15 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_sandbox_database_url(self) -> str:
         return self.sandbox_database_url or f"sqlite+aiosqlite:///{self.data_dir / 'sandbox-cliniko.db'}"
+
+    @cached_property
+    def resolved_sandbox_acuity_database_url(self) -> str:
+        """Its own setting, else the Cliniko emulator's database (its tables and versions are apart), else a file."""
+        return (
+            self.sandbox_acuity_database_url
+            or self.sandbox_database_url
+            or f"sqlite+aiosqlite:///{self.data_dir / 'sandbox-acuity.db'}"
+        )
 
 
 def _items(value: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""One router per Acuity resource, all mounted under ``/api/v1``."""
