@@ -35,6 +35,7 @@ from medley.connectors.redis_client import aclose_redis_clients
 from medley.console import install_console
 from medley.events.delivery import DeliveryWorker
 from medley.observability import configure_logging
+from medley.sandbox.embedded import build_sandboxes
 from medley.services.availability import AvailabilityReader
 from medley.services.connector_pool import ConnectorPool
 from medley.store.applications import Authenticator, ensure_sandbox_application
@@ -101,24 +102,22 @@ def _check_master_key(settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     _check_master_key(settings)
-    sandbox = None
-    if settings.sandbox:
-        from medley.sandbox.cliniko.server import build_sandbox
-
-        sandbox = build_sandbox(settings)
+    sandboxes = build_sandboxes(settings) if settings.sandbox else {}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store.from_url(settings.resolved_database_url)
         await store.start()
-        transport: httpx.AsyncBaseTransport | None = None
-        if sandbox is not None:
+        for sandbox in sandboxes.values():
             await sandbox.start()
+        if sandboxes:
             await ensure_sandbox_application(store, settings)
-            # An emulator crash reaches the connector as an upstream 500, exactly as it would over the network.
-            transport = httpx.ASGITransport(app=sandbox.app, raise_app_exceptions=False)
+        # An emulator crash reaches the connector as an upstream 500, exactly as it would over the network.
+        transports = {
+            emr: httpx.ASGITransport(app=sandbox.app, raise_app_exceptions=False) for emr, sandbox in sandboxes.items()
+        }
         mirror = MirrorReader(store, settings)
-        connectors = ConnectorPool(settings, store, transport, mirror=mirror)
+        connectors = ConnectorPool(settings, store, transports, mirror=mirror)
         audit = AuditWriter(store, id_key=audit_id_key(settings.master_key.get_secret_value()))
         audit.start()
         app.state.runtime = Runtime(
@@ -165,7 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await audit.aclose()
             await connectors.aclose()
             await aclose_redis_clients()
-            if sandbox is not None:
+            for sandbox in sandboxes.values():
                 await sandbox.stop()
             await store.close()
 
@@ -207,8 +206,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def index() -> RedirectResponse:
         return RedirectResponse("/console" if settings.sandbox else "/docs")
 
-    if sandbox is not None:
-        app.mount("/sandbox/cliniko", sandbox.app)
+    for emr, sandbox in sandboxes.items():
+        app.mount(f"/sandbox/{emr}", sandbox.app)
     return app
 
 
@@ -218,13 +217,16 @@ def _banner(settings: Settings, host: str, port: int) -> str:
     lines = [f"Medley {__version__} on {base}  (API docs: {base}/docs)", f"Store: {store}"]
     if settings.sandbox:
         lines += [
-            "Sandbox mode: a Cliniko-compatible practice is built in (MEDLEY_SANDBOX=false turns it off).",
+            "Sandbox mode: a Cliniko and an Acuity practice are built in (MEDLEY_SANDBOX=false turns them off).",
             f"  x-leyr-client-id:     {settings.sandbox_client_id}",
             f"  x-leyr-client-secret: {settings.sandbox_client_secret.get_secret_value()}",
             f"  try: curl -H 'x-leyr-client-id: {settings.sandbox_client_id}' "
             f"-H 'x-leyr-client-secret: {settings.sandbox_client_secret.get_secret_value()}' "
             f"{base}/api/emrs/cliniko/care-units",
             f"  emulator: {base}/sandbox/cliniko/v1 (API key: {settings.sandbox_api_key.get_secret_value()})",
+            f"  and Acuity: {base}/api/emrs/acuity/care-units; emulator: {base}/sandbox/acuity/api/v1 "
+            f"(user id {settings.sandbox_acuity_user_id}, API key "
+            f"{settings.sandbox_acuity_api_key.get_secret_value()})",
         ]
     return "\n".join(lines)
 

@@ -218,6 +218,9 @@ def connections_add(
         str | None, typer.Option(help="Reach the EHR at this URL instead of its own (e.g. an emulator).")
     ] = None,
     label: Annotated[str | None, typer.Option(help="A note for people, e.g. the clinic's name.")] = None,
+    user_id: Annotated[
+        str | None, typer.Option(help="Acuity only: the account's numeric User ID (Integrations → API).")
+    ] = None,
 ) -> None:
     """Connect an application to an EHR (replacing its connection to that EHR, if any).
 
@@ -228,8 +231,9 @@ def connections_add(
 
     async def work(store: Store, settings: Settings) -> str:
         application = await _application(store, app_client_id)
+        credentials = {"api_key": api_key} if user_id is None else {"user_id": user_id, "api_key": api_key}
         connection = await add_connection(
-            store, application.id, client_secret, emr, {"api_key": api_key},
+            store, application.id, client_secret, emr, credentials,
             kind="live", base_url=base_url, label=label, master_key=settings.master_key.get_secret_value(),
         )
         return f"Connected {application.client_id} to {connection.emr} ({connection.kind})."

@@ -113,7 +113,7 @@ async def get_connector(request: Request, runtime: RuntimeDep, caller: CallerDep
         detail = (
             f"{capabilities.name} does not support '{operation}': see its capabilities in GET /api/emrs."
         )
-        raise MedleyError(ErrorCode.BAD_REQUEST, detail, [ErrorDetail(DetailCode.NOT_SUPPORTED, detail)])
+        raise MedleyError.not_supported(detail)
     return connector
 
 

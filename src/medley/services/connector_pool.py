@@ -10,6 +10,7 @@ import hashlib
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -33,7 +34,10 @@ from medley.sync.reader import MirrorReader
 
 logger = logging.getLogger(__name__)
 
-SANDBOX_BASE_URL = "http://cliniko-sandbox.internal/v1"
+# Where each in-process emulator is reached (through its ASGI transport: the host is never resolved). The paths
+# are the real APIs' own, so the connector builds exactly the URLs it builds against the real EHR.
+SANDBOX_BASE_URLS = {"cliniko": "http://cliniko-sandbox.internal/v1", "acuity": "http://acuity-sandbox.internal/api/v1"}
+SandboxTransports = Mapping[str, httpx.AsyncBaseTransport]
 # How long a replica trusts its memory of an application's connection before reading the store again:
 # a connection added or replaced with the CLI is picked up by every replica within this time.
 CONNECTION_CACHE_SECONDS = 10.0
@@ -47,19 +51,20 @@ class _Key:
 
 
 class ConnectorPool:
-    """A bounded cache of connectors; the sandbox connection reaches the emulator in-process."""
+    """A bounded cache of connectors; a sandbox connection reaches its EHR's emulator in-process."""
 
     def __init__(
         self,
         settings: Settings,
         store: Store,
-        sandbox_transport: httpx.AsyncBaseTransport | None,
+        sandbox_transports: SandboxTransports | None,
         max_size: int = 256,
         mirror: MirrorReader | None = None,
     ) -> None:
+        """``sandbox_transports``: the in-process emulators by EHR code (none when the sandbox is off)."""
         self._settings = settings
         self._store = store
-        self._sandbox_transport = sandbox_transport
+        self._sandbox_transports = dict(sandbox_transports or {})
         self._mirror = mirror
         self._max_size = max_size
         self._connectors: OrderedDict[_Key, Connector] = OrderedDict()
@@ -91,9 +96,10 @@ class ConnectorPool:
             return False
         if connection.kind != "sandbox":
             return True
-        return self._sandbox_transport is not None and (
-            self._settings.sandbox_database_url is not None or self._store.is_sqlite
+        shared_database = self._settings.sandbox_database_url is not None or (
+            connection.emr == "acuity" and self._settings.sandbox_acuity_database_url is not None
         )
+        return connection.emr in self._sandbox_transports and (shared_database or self._store.is_sqlite)
 
     def build_for_worker(self, connection: Connection) -> Connector | None:
         """A connector for the background sync, opened with the master key alone; ``None`` when the connection
@@ -159,16 +165,17 @@ class ConnectorPool:
             identity = MirrorIdentity(connection.id, connection.application_id, connection.emr)
             mirror = ConnectionMirror(self._store, self._mirror, identity)
         if connection.kind == "sandbox":
-            if self._sandbox_transport is None:
+            transport = self._sandbox_transports.get(connection.emr)
+            if transport is None:
                 raise MedleyError.not_found(
-                    "The sandbox is turned off on this server.", DetailCode.INVALID_EMR
+                    f"The {connection.emr} sandbox is turned off on this server.", DetailCode.INVALID_EMR
                 )
             return build_connector(
                 connection.emr,
                 credentials,
                 settings=self._settings,
-                transport=self._sandbox_transport,
-                base_url=SANDBOX_BASE_URL,
+                transport=transport,
+                base_url=SANDBOX_BASE_URLS.get(connection.emr),
                 mirror=mirror,
             )
         return build_connector(

@@ -233,8 +233,8 @@ class Authenticator:
 
 
 async def ensure_sandbox_application(store: Store, settings: Settings) -> Application:
-    """Make sure the built-in sandbox application exists with the configured secret, and that its
-    ``cliniko`` sandbox connection holds the configured emulator API key. Safe to run at every start,
+    """Make sure the built-in sandbox application exists with the configured secret, and that its sandbox
+    connections (``cliniko`` and ``acuity``) hold the configured emulators' credentials. Safe to run at every start,
     from several replicas at once."""
     client_id = settings.sandbox_client_id
     client_secret = settings.sandbox_client_secret.get_secret_value()
@@ -253,21 +253,35 @@ async def ensure_sandbox_application(store: Store, settings: Settings) -> Applic
     else:
         application = await _ensure_secret(store, client_id, client_secret)
 
-    wanted = {"api_key": settings.sandbox_api_key.get_secret_value()}
-    connection = await get_connection(store, application.id, SANDBOX_EMR)
-    current: dict[str, str] | None = None
-    if connection is not None and connection.kind == "sandbox":
-        with contextlib.suppress(DecryptionError):
-            current = decrypt_credentials(connection, master_key=master_key, client_secret=client_secret)
-    if current == wanted and connection is not None:
-        await ensure_worker_credentials(store, connection, wanted, master_key=master_key)
-    if current != wanted:
-        await write_connection(
-            store, application.id, client_secret, SANDBOX_EMR, wanted,
-            kind="sandbox", base_url=None, label="Cliniko sandbox", master_key=master_key,
-        )
-        logger.info("sandbox connection (re)written for application %s", application.id)
+    for emr, (label, wanted) in sandbox_credentials(settings).items():
+        connection = await get_connection(store, application.id, emr)
+        current: dict[str, str] | None = None
+        if connection is not None and connection.kind == "sandbox":
+            with contextlib.suppress(DecryptionError):
+                current = decrypt_credentials(connection, master_key=master_key, client_secret=client_secret)
+        if current == wanted and connection is not None:
+            await ensure_worker_credentials(store, connection, wanted, master_key=master_key)
+        if current != wanted:
+            await write_connection(
+                store, application.id, client_secret, emr, wanted,
+                kind="sandbox", base_url=None, label=label, master_key=master_key,
+            )
+            logger.info("sandbox %s connection (re)written for application %s", emr, application.id)
     return application
+
+
+def sandbox_credentials(settings: Settings) -> dict[str, tuple[str, dict[str, str]]]:
+    """The sandbox application's connection per EHR: a label and the credentials of that EHR's emulator."""
+    return {
+        SANDBOX_EMR: ("Cliniko sandbox", {"api_key": settings.sandbox_api_key.get_secret_value()}),
+        "acuity": (
+            "Acuity sandbox",
+            {
+                "user_id": settings.sandbox_acuity_user_id,
+                "api_key": settings.sandbox_acuity_api_key.get_secret_value(),
+            },
+        ),
+    }
 
 
 async def _ensure_secret(store: Store, client_id: str, client_secret: str) -> Application:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from medley.config import Settings
+from medley.sandbox.embedded import build_sandboxes
 from medley.services.connector_pool import ConnectorPool
 from medley.store.applications import ensure_sandbox_application
 from medley.store.database import Store
@@ -15,19 +16,18 @@ from medley.sync.supervisor import SyncSupervisor
 
 async def sync_in_worker(store: Store, settings: Settings) -> None:
     """Sync every connection this process can reach, until cancelled."""
-    transport: httpx.AsyncBaseTransport | None = None
-    sandbox = None
-    if settings.sandbox:
-        from medley.sandbox.cliniko.server import build_sandbox
-
-        sandbox = build_sandbox(settings)
+    sandboxes = build_sandboxes(settings) if settings.sandbox else {}
+    for sandbox in sandboxes.values():
         await sandbox.start()
+    if sandboxes:
         await ensure_sandbox_application(store, settings)
-        transport = httpx.ASGITransport(app=sandbox.app, raise_app_exceptions=False)
-    connectors = ConnectorPool(settings, store, transport, mirror=MirrorReader(store, settings))
+    transports = {
+        emr: httpx.ASGITransport(app=sandbox.app, raise_app_exceptions=False) for emr, sandbox in sandboxes.items()
+    }
+    connectors = ConnectorPool(settings, store, transports, mirror=MirrorReader(store, settings))
     try:
         await SyncSupervisor(store, settings, connectors).run()
     finally:
         await connectors.aclose()
-        if sandbox is not None:
+        for sandbox in sandboxes.values():
             await sandbox.stop()
