@@ -17,6 +17,7 @@ PAGES = [
     "docs/reference.md",
     "docs/operations.md",
     "docs/sandbox-test-data.md",
+    "docs/agents.md",
 ]
 _LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
 _FENCED = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
