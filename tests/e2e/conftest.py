@@ -28,6 +28,9 @@ def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         env = store_env(request.param, stack, "medley_e2e")
         # A generous sandbox rate limit: the workflow makes many upstream calls in a short time.
         env["MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE"] = "100000"
+        # Acuity's 10 per second would make an unfiltered 14-day read take seconds (tests/connectors/acuity
+        # holds the connector to that limit).
+        env["MEDLEY_SANDBOX_ACUITY_RATE_LIMIT_PER_SECOND"] = "0"
         yield stack.enter_context(running_medley("serve", env, data_dir))
 
 

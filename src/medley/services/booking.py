@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from medley.connectors.base import Connector
+from medley.connectors.base import BookingGuard, Connector
 from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import (
     Appointment,
@@ -344,8 +344,9 @@ async def reschedule(
             )
             if not matches:
                 raise _no_slot("No free timeslot matches the new start, end and resource.")
-        else:
+        elif connector.capabilities().booking_guard is BookingGuard.gateway:
             # A small shift overlapping its own slot: check the resource works then; conflicts decide the rest.
+            # (An EHR that guards its own bookings validates the move itself, its own slot excluded.)
             await _ensure_within_schedule(connector, care_unit_id, resource_id, start, end)
         hold = HoldRequest(
             resource_id=resource_id,
