@@ -93,4 +93,11 @@ def new_key() -> str:
 
 
 def new_person() -> dict[str, str]:
-    return {"first_name": "Agent", "last_name": f"Test{uuid.uuid4().hex[:8]}", "date_of_birth": "1984-07-19"}
+    tag = uuid.uuid4().hex[:8]
+    # An e-mail address too: some EHRs (Acuity) book only patients who have one.
+    return {
+        "first_name": "Agent",
+        "last_name": f"Test{tag}",
+        "date_of_birth": "1984-07-19",
+        "email": f"agent.{tag}@example.org",
+    }

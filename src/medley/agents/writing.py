@@ -77,6 +77,13 @@ async def find_or_create_patient(
     phone: Annotated[
         str | None, Field(description="The caller's phone number, when they gave one.", max_length=40)
     ] = None,
+    email: Annotated[
+        str | None,
+        Field(
+            description="The caller's e-mail address, when they gave one (some EHRs, e.g. Acuity, need one to book).",
+            max_length=254,
+        ),
+    ] = None,
     idempotency_key: Annotated[
         str | None,
         Field(
@@ -87,11 +94,15 @@ async def find_or_create_patient(
     ] = None,
 ) -> Annotated[CallToolResult, PatientAnswer]:
     """Find the caller's patient record by name and date of birth, or create it when there is none. Returns the
-    patient_id to book with. The answer never repeats the date of birth or phone number."""
+    patient_id to book with. The answer never repeats the date of birth, phone number or e-mail address."""
     async with tool_call(ctx, "find_or_create_patient", write=True) as call:
         place = await open_clinic(call, clinic, Operation.patients_search, Operation.patients_create)
         wanted = PatientCreate(
-            first_name=first_name, last_name=last_name, birth_date=date_of_birth, phones=[phone] if phone else []
+            first_name=first_name,
+            last_name=last_name,
+            birth_date=date_of_birth,
+            phones=[phone] if phone else [],
+            emails=[email] if email else [],
         )
 
         async def work() -> PatientAnswer:
