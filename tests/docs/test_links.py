@@ -17,6 +17,8 @@ PAGES = [
     "docs/reference.md",
     "docs/operations.md",
     "docs/sandbox-test-data.md",
+    "docs/sandbox-test-data-acuity.md",
+    "docs/acuity-emulator.md",
     "docs/agents.md",
 ]
 _LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
