@@ -15,6 +15,7 @@ BENCHES = [
     "bench.read_storm",
     "bench.mirror_freshness",
     "bench.read_path",
+    "bench.mcp_tools",
 ]
 
 
