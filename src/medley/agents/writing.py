@@ -58,6 +58,7 @@ async def _once(
         key=_KEY_PREFIX + key,
         fingerprint=runtime.idempotency.fingerprint("MCP", f"/mcp/{call.name}", canonical, client_secret=secret),
         ttl=timedelta(hours=runtime.settings.idempotency_ttl_hours),
+        key_name="idempotency_key",
     )
     answer = await write.run(work, lambda a: (200, a.model_dump_json().encode()) if keep(a) else None)
     if isinstance(answer, Replay):

@@ -26,9 +26,10 @@ from medley.api.deps import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER, authenticate
 from medley.api.problem import problem_response
 from medley.api.runtime import Runtime
 from medley.connectors.base import Operation
-from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
+from medley.domain.errors import DetailCode, MedleyError
+from medley.services.idempotent import IdempotentWrite, Replay
 from medley.store.audit import AuditEvent
-from medley.store.idempotency import MAX_KEY_LENGTH, Outcome
+from medley.store.idempotency import MAX_KEY_LENGTH
 
 IDEMPOTENCY_HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -88,45 +89,30 @@ async def _run_once(request: Request, handler: Handler, key: str, runtime: Runti
     caller = await authenticate(
         request, runtime, request.headers.get(CLIENT_ID_HEADER), request.headers.get(CLIENT_SECRET_HEADER)
     )
-    app_id, secret = caller.application.id, caller.client_secret
+    secret = caller.client_secret
     target = request.url.path + ("?" + request.url.query if request.url.query else "")
     fingerprint = runtime.idempotency.fingerprint(
         request.method, target, await request.body(), client_secret=secret
     )
-    ttl = timedelta(hours=runtime.settings.idempotency_ttl_hours)
-    begun = await runtime.idempotency.begin(app_id, key, fingerprint, ttl, client_secret=secret)
-    if begun.outcome is Outcome.REPLAY:
+    write = IdempotentWrite(
+        store=runtime.idempotency,
+        application_id=caller.application.id,
+        client_secret=secret,
+        key=key,
+        fingerprint=fingerprint,
+        ttl=timedelta(hours=runtime.settings.idempotency_ttl_hours),
+    )
+    # Only successful answers are kept: after an error the key is released, so the client can retry.
+    answer = await write.run(
+        lambda: handler(request),
+        lambda response: (response.status_code, bytes(response.body)) if response.status_code < 400 else None,
+    )
+    if isinstance(answer, Replay):
         return Response(
-            content=begun.body or b"",
-            status_code=begun.status or 200,
-            media_type="application/json",
+            content=answer.body, status_code=answer.status, media_type="application/json",
             headers={REPLAYED_HEADER: "true"},
         )
-    if begun.outcome is Outcome.MISMATCH:
-        detail = "This Idempotency-Key was already used with a different request."
-        raise MedleyError(
-            ErrorCode.UNPROCESSABLE, detail, [ErrorDetail(DetailCode.IDEMPOTENCY_KEY_REUSED, detail)]
-        )
-    if begun.outcome is Outcome.IN_PROGRESS:
-        error = MedleyError.conflict(
-            "A request with this Idempotency-Key is still being processed; retry later.",
-            DetailCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
-        )
-        error.headers["Retry-After"] = "1"
-        raise error
-    try:
-        async with runtime.idempotency.renewing(app_id, key, begun):
-            response = await handler(request)
-    except BaseException:
-        await runtime.idempotency.abandon(app_id, key)
-        raise
-    if response.status_code < 400:
-        await runtime.idempotency.complete(
-            app_id, key, response.status_code, bytes(response.body), client_secret=secret
-        )
-    else:
-        await runtime.idempotency.abandon(app_id, key)
-    return response
+    return answer
 
 
 class GatewayRoute(APIRoute):

@@ -1,7 +1,7 @@
 """Run a write once per idempotency key: a retry with the same key and request gets the first answer back.
 
 The claim, lease, replay and release rules are ``IdempotencyStore``'s; this is the one sequence every caller
-follows around a write (the MCP tools; the REST routes keep theirs in ``api/route_class.py``): claim, refuse a
+follows around a write (the REST routes in ``api/route_class.py``, the MCP tools): claim, refuse a
 key reused for another request (422) or still running (409), work while the lease is renewed, then keep the
 answer or release the key so that a failed attempt can be retried.
 """
@@ -35,6 +35,8 @@ class IdempotentWrite:
     key: str
     fingerprint: str
     ttl: timedelta
+    key_name: str = "Idempotency-Key"
+    """How the caller names the key, in refusals (a header for REST, an argument for MCP)."""
 
     async def run(self, work: Callable[[], Awaitable[T]], keep: Callable[[T], tuple[int, bytes] | None]) -> T | Replay:
         """``work`` once; ``keep`` says what to answer a retry with (``None``: nothing, the key is released)."""
@@ -44,11 +46,11 @@ class IdempotentWrite:
         if begun.outcome is Outcome.REPLAY:
             return Replay(begun.status or 200, begun.body or b"")
         if begun.outcome is Outcome.MISMATCH:
-            detail = "This idempotency key was already used with a different request."
+            detail = f"This {self.key_name} was already used with a different request."
             raise MedleyError(ErrorCode.UNPROCESSABLE, detail, [ErrorDetail(DetailCode.IDEMPOTENCY_KEY_REUSED, detail)])
         if begun.outcome is Outcome.IN_PROGRESS:
             error = MedleyError.conflict(
-                "A request with this idempotency key is still being processed; retry in a second.",
+                f"A request with this {self.key_name} is still being processed; retry later.",
                 DetailCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
             )
             error.headers["Retry-After"] = "1"
