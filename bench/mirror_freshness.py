@@ -18,8 +18,9 @@ import httpx
 
 from bench.harness import EMULATOR_AUTH, GATEWAY_HEADERS, medley_process
 from bench.read_storm import wait_for_mirror
+from medley.sandbox.cliniko.seed_data import cliniko_id
 
-API = "/api/emrs/cliniko/care-units/1001"
+API = f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}"
 
 
 def free_slots(client: httpx.Client) -> list[dict[str, str]]:
@@ -30,7 +31,7 @@ def free_slots(client: httpx.Client) -> list[dict[str, str]]:
         params={
             "start": start.isoformat(),
             "end": (start + timedelta(days=28)).isoformat(),
-            "healthcare_service_id": "3002",
+            "healthcare_service_id": str(cliniko_id(3002)),
         },
     )
     response.raise_for_status()
@@ -42,7 +43,7 @@ def offered(client: httpx.Client, slot: dict[str, str]) -> bool:
         "start": slot["start"],
         "end": slot["end"],
         "resource_id": slot["resource_id"],
-        "healthcare_service_id": "3002",
+        "healthcare_service_id": str(cliniko_id(3002)),
     }
     return any(
         s["start"] == slot["start"]
@@ -74,8 +75,8 @@ def main() -> None:
                     "ends_at": slot["end"],
                     "patient_id": patient,
                     "practitioner_id": slot["resource_id"],
-                    "appointment_type_id": "3002",
-                    "business_id": "1001",
+                    "appointment_type_id": str(cliniko_id(3002)),
+                    "business_id": str(cliniko_id(1001)),
                 },
             )
             made.raise_for_status()

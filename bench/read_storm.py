@@ -22,8 +22,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from bench.harness import GATEWAY_HEADERS, Timings, medley_process
+from medley.sandbox.cliniko.seed_data import cliniko_id
 
-CARE_UNITS = ("1001", "1002", "1003")
+CARE_UNITS = (str(cliniko_id(1001)), str(cliniko_id(1002)), str(cliniko_id(1003)))
 _UPSTREAM = re.compile(r"^medley_upstream_calls_total\{[^}]*\} ([0-9.e+]+)$", re.MULTILINE)
 
 
@@ -34,7 +35,7 @@ def upstream_calls(client: httpx.Client) -> float:
 def wait_for_mirror(client: httpx.Client, timeout: float = 120.0) -> float:
     began = time.monotonic()
     while time.monotonic() - began < timeout:
-        response = client.get("/api/emrs/cliniko/care-units/1001/timeslots", headers=GATEWAY_HEADERS)
+        response = client.get(f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}/timeslots", headers=GATEWAY_HEADERS)
         if response.headers.get("medley-data-source") == "mirror":
             return time.monotonic() - began
         time.sleep(0.5)
@@ -72,7 +73,7 @@ async def booker(
             return
         began = time.perf_counter()
         response = await client.post(
-            "/api/emrs/cliniko/care-units/1001/appointments",
+            f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}/appointments",
             json={**slot, "patient_id": patient},
             headers={"Idempotency-Key": uuid.uuid4().hex},
         )
@@ -113,7 +114,7 @@ def main() -> None:
     with medley_process("serve", env) as (url, _pid), httpx.Client(base_url=url, timeout=120) as client:
         if not args.no_mirror:
             print(f"mirror live after {wait_for_mirror(client):.1f} s")
-        api = "/api/emrs/cliniko/care-units/1001"
+        api = f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}"
         patient = client.post(
             api + "/patients",
             headers=GATEWAY_HEADERS,
@@ -126,8 +127,8 @@ def main() -> None:
             params={
                 "start": start.isoformat(),
                 "end": (start + timedelta(days=14)).isoformat(),
-                "resource_id": "2001",
-                "healthcare_service_id": "3002",
+                "resource_id": str(cliniko_id(2001)),
+                "healthcare_service_id": str(cliniko_id(3002)),
             },
         ).json()
         distinct = [s for i, s in enumerate(slots) if i % 2 == 0][: int(args.seconds / 2) + 1]

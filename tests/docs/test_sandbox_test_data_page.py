@@ -21,6 +21,7 @@ from medley.sandbox.cliniko.seed_data import (
     UNAVAILABLE_BLOCKS,
     BusinessSeed,
     PractitionerSeed,
+    cliniko_id,
 )
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "sandbox-test-data.md"
@@ -64,6 +65,11 @@ def page() -> str:
 @pytest.fixture(scope="module")
 def tables(page: str) -> list[MarkdownTable]:
     return _tables(page)
+
+
+def _wire(serial: int) -> str:
+    """The id the page shows (and the API serves) for a seed serial."""
+    return str(cliniko_id(serial))
 
 
 def _only(tables: list[MarkdownTable], first_column: str, heading: str | None = None) -> list[MarkdownTable]:
@@ -122,7 +128,7 @@ def test_the_care_units_table_matches_the_seed(tables: list[MarkdownTable]) -> N
     (table,) = _only(tables, "Care unit id")
     assert table.header == ("Care unit id", "Name", "Time zone", "Address")
     assert table.rows == [
-        (str(b.id), b.business_name, b.time_zone_identifier, _address(b)) for b in _visible_businesses()
+        (_wire(b.id), b.business_name, b.time_zone_identifier, _address(b)) for b in _visible_businesses()
     ]
 
 
@@ -130,10 +136,10 @@ def test_the_care_units_table_matches_the_seed(tables: list[MarkdownTable]) -> N
 def test_each_care_unit_lists_its_practitioners_with_their_hours(
     tables: list[MarkdownTable], business: BusinessSeed
 ) -> None:
-    (table,) = _only(tables, "Resource id", f"(care unit {business.id})")
+    (table,) = _only(tables, "Resource id", f"(care unit {_wire(business.id)})")
     assert table.header == ("Resource id", "Name", "Designation", "Weekly hours (local time)")
     assert table.rows == [
-        (str(p.id), f"{p.first_name} {p.last_name}", p.designation, _hours(p, business.id))
+        (_wire(p.id), f"{p.first_name} {p.last_name}", p.designation, _hours(p, business.id))
         for p in _active_at(business.id)
     ]
 
@@ -142,14 +148,14 @@ def test_each_care_unit_lists_its_practitioners_with_their_hours(
 def test_each_care_unit_lists_its_bookable_services_and_who_offers_them(
     tables: list[MarkdownTable], business: BusinessSeed
 ) -> None:
-    (table,) = _only(tables, "Healthcare service id", f"(care unit {business.id})")
+    (table,) = _only(tables, "Healthcare service id", f"(care unit {_wire(business.id)})")
     assert table.header == ("Healthcare service id", "Name", "Duration (min)", "Fee in Cliniko", "Resource ids")
     practitioners = _active_at(business.id)
     expected = []
     for kind in APPOINTMENT_TYPES:
         if business.id in kind.business_ids and kind.show_in_online_bookings and not kind.archived:
-            offered_by = ", ".join(str(p.id) for p in practitioners if kind.id in p.appointment_type_ids)
-            expected.append((str(kind.id), kind.name, str(kind.duration_in_minutes), kind.price, offered_by))
+            offered_by = ", ".join(_wire(p.id) for p in practitioners if kind.id in p.appointment_type_ids)
+            expected.append((_wire(kind.id), kind.name, str(kind.duration_in_minutes), kind.price, offered_by))
     assert table.rows == expected
 
 
@@ -157,9 +163,9 @@ def test_the_time_off_and_extra_hours_match_the_seed(tables: list[MarkdownTable]
     time_off, extra = _only(tables, "Resource id", "Time off and extra hours")
     assert time_off.rows == [
         (
-            str(b.practitioner_id),
+            _wire(b.practitioner_id),
             _name(b.practitioner_id),
-            str(b.business_id),
+            _wire(b.business_id),
             _when(b.week, b.starts_on, b.starts_at, b.ends_on, b.ends_at),
             b.notes,
         )
@@ -167,9 +173,9 @@ def test_the_time_off_and_extra_hours_match_the_seed(tables: list[MarkdownTable]
     ]
     assert extra.rows == [
         (
-            str(b.practitioner_id),
+            _wire(b.practitioner_id),
             _name(b.practitioner_id),
-            str(b.business_id),
+            _wire(b.business_id),
             _when(b.week, b.day, b.starts_at, b.day, b.ends_at),
         )
         for b in AVAILABILITY_BLOCKS
@@ -181,10 +187,10 @@ def test_the_test_patients_are_the_documented_ones(tables: list[MarkdownTable]) 
     assert table.header == ("Patient id", "Name", "Date of birth", "Care unit id", "Use it for")
     assert table.rows == [
         (
-            str(p.id),
+            _wire(p.id),
             f"{p.first_name} {p.last_name}",
             p.date_of_birth.isoformat(),
-            str(p.home_business_id),
+            _wire(p.home_business_id),
             p.purpose or "",
         )
         for p in DOCUMENTED_PATIENTS.values()
@@ -195,10 +201,10 @@ def test_the_hidden_records_are_the_archived_inactive_and_offline_ones(tables: l
     (table,) = _only(tables, "Kind")
     listed = [(kind, record_id, name) for kind, record_id, name, _why in table.rows]
     assert listed == [
-        *[("Care unit", str(b.id), b.business_name) for b in BUSINESSES if b.archived],
-        *[("Resource", str(p.id), f"{p.first_name} {p.last_name}") for p in PRACTITIONERS if not p.active],
+        *[("Care unit", _wire(b.id), b.business_name) for b in BUSINESSES if b.archived],
+        *[("Resource", _wire(p.id), f"{p.first_name} {p.last_name}") for p in PRACTITIONERS if not p.active],
         *[
-            ("Healthcare service", str(t.id), t.name)
+            ("Healthcare service", _wire(t.id), t.name)
             for t in APPOINTMENT_TYPES
             if t.archived or not t.show_in_online_bookings
         ],
@@ -209,8 +215,8 @@ def test_the_hidden_records_are_the_archived_inactive_and_offline_ones(tables: l
 def test_every_business_practitioner_and_type_in_the_seed_is_on_the_page(tables: list[MarkdownTable]) -> None:
     ids_on_page = {row[0] for t in tables for row in t.rows} | {row[1] for t in _only(tables, "Kind") for row in t.rows}
     for business in BUSINESSES:
-        assert str(business.id) in ids_on_page, business.business_name
+        assert _wire(business.id) in ids_on_page, business.business_name
     for practitioner in PRACTITIONERS:
-        assert str(practitioner.id) in ids_on_page, practitioner.last_name
+        assert _wire(practitioner.id) in ids_on_page, practitioner.last_name
     for kind in APPOINTMENT_TYPES:
-        assert str(kind.id) in ids_on_page, kind.name
+        assert _wire(kind.id) in ids_on_page, kind.name

@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 
-UNIT = "/emrs/cliniko/care-units/1001"
+from medley.sandbox.cliniko.seed_data import cliniko_id
+
+UNIT = f"/emrs/cliniko/care-units/{cliniko_id(1001)}"
 
 
 def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -21,7 +23,8 @@ def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
 
 def test_malformed_json_says_where_and_what(api: httpx.Client) -> None:
     response = api.post(
-        f"{UNIT}/patients", content=b'{"first_name": "Ada", "last_name": "Lovelace",}',
+        f"{UNIT}/patients",
+        content=b'{"first_name": "Ada", "last_name": "Lovelace",}',
         headers={"content-type": "application/json"},
     )
     body = _problem(response, 400)
@@ -65,7 +68,7 @@ def test_the_ehrs_field_errors_name_our_fields(api: httpx.Client) -> None:
 
 
 def test_a_path_that_does_not_exist_has_a_detail_code(api: httpx.Client) -> None:
-    body = _problem(api.get(f"{UNIT}/healthcare-services/3002"), 404)
+    body = _problem(api.get(f"{UNIT}/healthcare-services/{cliniko_id(3002)}"), 404)
     assert body["errors"][0]["error_code"] == "NOT_SUPPORTED"
     assert "/docs" in body["detail"]
     body = _problem(api.delete(f"{UNIT}/appointments/1"), 405)

@@ -8,12 +8,18 @@ from typing import Any
 
 import httpx
 
-UNIT = "/emrs/cliniko/care-units/1001"
+from medley.sandbox.cliniko.seed_data import cliniko_id
+
+UNIT = f"/emrs/cliniko/care-units/{cliniko_id(1001)}"
 
 
 def _person(**extra: Any) -> dict[str, Any]:
-    return {"first_name": "Ottoline", "last_name": f"Brightwater-{uuid.uuid4().hex[:8]}", "birth_date": "1984-07-02",
-            **extra}
+    return {
+        "first_name": "Ottoline",
+        "last_name": f"Brightwater-{uuid.uuid4().hex[:8]}",
+        "birth_date": "1984-07-02",
+        **extra,
+    }
 
 
 def test_the_same_person_with_new_phones_and_emails_comes_back_with_them(api: httpx.Client) -> None:
@@ -35,7 +41,9 @@ def test_the_same_person_with_new_phones_and_emails_comes_back_with_them(api: ht
     assert patient["gender"] == "female"
     stored = api.get(f"{UNIT}/patients/{patient['id']}").json()
     assert (stored["phones"], stored["emails"], stored["gender"]) == (
-        patient["phones"], patient["emails"], patient["gender"]
+        patient["phones"],
+        patient["emails"],
+        patient["gender"],
     )
 
     # The same number written differently, and nothing else new: nothing to write.
@@ -50,9 +58,7 @@ def test_a_patient_found_by_external_id_takes_the_details_given(api: httpx.Clien
     first = api.post(f"{UNIT}/patients", json=_person(external_id=external_id))
     assert first.status_code == 201, first.text
     moved = {"line1": "9 Harbour Street", "city": "Sydney", "postal_code": "2000"}
-    again = api.post(
-        f"{UNIT}/patients", json=_person(external_id=external_id, birth_date="1984-07-20", address=moved)
-    )
+    again = api.post(f"{UNIT}/patients", json=_person(external_id=external_id, birth_date="1984-07-20", address=moved))
     assert again.status_code == 200, again.text
     assert again.headers["x-upsert-result"] == "updated"
     patient = again.json()

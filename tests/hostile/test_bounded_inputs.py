@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from medley.sandbox.cliniko.seed_data import cliniko_id
 from tests.hostile.conftest import SANDBOX_HEADERS, UNLIMITED_ENV, Practice
 from tests.support.server import running_medley
 
@@ -54,9 +55,7 @@ def test_eleven_emails_are_refused(api: httpx.Client, practice: Practice) -> Non
         ("address", {"postal_code": "9" * 21}),
     ],
 )
-def test_patient_text_over_its_limit_is_refused(
-    api: httpx.Client, practice: Practice, field: str, value: Json
-) -> None:
+def test_patient_text_over_its_limit_is_refused(api: httpx.Client, practice: Practice, field: str, value: Json) -> None:
     _refused(api.post(f"{practice.base}/patients", json=_person(**{field: value})), "BAD_INPUT", field)
 
 
@@ -134,7 +133,7 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off(strict_url: str) -> None:
 def test_a_body_sent_a_byte_at_a_time_is_refused_with_408(strict_url: str) -> None:
     headers = "".join(f"{k}: {v}\r\n" for k, v in SANDBOX_HEADERS.items())
     head = (
-        "POST /api/emrs/cliniko/care-units/1001/patients HTTP/1.1\r\nHost: x\r\n"
+        f"POST /api/emrs/cliniko/care-units/{cliniko_id(1001)}/patients HTTP/1.1\r\nHost: x\r\n"
         f"{headers}Content-Type: application/json\r\nContent-Length: 400\r\n\r\n"
     ).encode()
     with _connect(strict_url) as sock:

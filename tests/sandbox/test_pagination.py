@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from medley.sandbox.cliniko.seed_data import cliniko_id
 from tests.sandbox.emulator import walk
 
 
@@ -23,9 +24,11 @@ async def test_walking_a_filtered_list_keeps_the_filter(client: httpx.AsyncClien
     )
     next_url = first.json()["links"]["next"]
     assert parse_qs(urlsplit(next_url).query)["q[]"] == ["starts_at:>2000-01-01T00:00:00Z"]
-    records = await walk(client, "/individual_appointments", {"per_page": 50, "q[]": "practitioner_id:=2001"})
+    records = await walk(
+        client, "/individual_appointments", {"per_page": 50, "q[]": f"practitioner_id:={cliniko_id(2001)}"}
+    )
     assert records and all(
-        record["practitioner"]["links"]["self"].endswith("/practitioners/2001") for record in records
+        record["practitioner"]["links"]["self"].endswith(f"/practitioners/{cliniko_id(2001)}") for record in records
     )
 
 

@@ -39,6 +39,7 @@ from medley.sandbox.cliniko.seed_data import (
     API_KEY_USER_ID,
     DOCUMENTED_PATIENTS,
     SANDBOX_BUSINESS_IDS,
+    cliniko_id,
 )
 from medley.sandbox.cliniko.time_zones import rails_label
 from medley.sandbox.cliniko.treatment_note_content import validate_content
@@ -239,7 +240,8 @@ def test_ids_fall_in_one_range_per_kind(rows: Rows) -> None:
         "cliniko_patient_attachments": (300001, 399999),
     }
     for table, (low, high) in ranges.items():
-        assert all(low <= row["id"] <= high for row in rows[table]), table
+        assert all(cliniko_id(low) <= row["id"] <= cliniko_id(high) for row in rows[table]), table
+        assert all(len(str(row["id"])) == 18 for row in rows[table]), table  # as long as Cliniko's
 
 
 # --- working hours --------------------------------------------------------------------------------------
@@ -490,15 +492,15 @@ def test_patients_look_real_and_use_reserved_contact_details(rows: Rows) -> None
 def test_documented_patients_are_seeded_as_documented(rows: Rows) -> None:
     patients = _by_id(rows, "cliniko_patients")
     for patient_id, documented in DOCUMENTED_PATIENTS.items():
-        row = patients[patient_id]
+        row = patients[cliniko_id(patient_id)]
         assert (row["first_name"], row["last_name"]) == (documented.first_name, documented.last_name)
         assert row["date_of_birth"] == documented.date_of_birth
         assert (row["archived_at"] is not None) == documented.archived
     appointments_of = Counter(a["patient_id"] for a in rows["cliniko_individual_appointments"])
-    assert appointments_of[5002] == 0 and appointments_of[5006] == 0  # the clean slates
-    assert appointments_of[5001] >= 6
-    assert patients[5003]["old_reference_id"] == "PMS-004217"
-    olivia_notes = [n for n in rows["cliniko_treatment_notes"] if n["patient_id"] == 5001]
+    assert appointments_of[cliniko_id(5002)] == 0 and appointments_of[cliniko_id(5006)] == 0  # the clean slates
+    assert appointments_of[cliniko_id(5001)] >= 6
+    assert patients[cliniko_id(5003)]["old_reference_id"] == "PMS-004217"
+    olivia_notes = [n for n in rows["cliniko_treatment_notes"] if n["patient_id"] == cliniko_id(5001)]
     assert {n["draft"] for n in olivia_notes} == {True, False}
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from medley.config import DEFAULT_SANDBOX_API_KEY, DEFAULT_SANDBOX_CLIENT_ID, DEFAULT_SANDBOX_CLIENT_SECRET
+from medley.sandbox.cliniko.seed_data import cliniko_id
 from tests.support.postgres import store_env
 from tests.support.server import running_medley
 
@@ -57,7 +58,7 @@ def emulator(server_url: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def timeslots_source(api: httpx.Client, care_unit: str = "1001") -> tuple[str, int]:
+def timeslots_source(api: httpx.Client, care_unit: str = str(cliniko_id(1001))) -> tuple[str, int]:
     response = api.get(f"/emrs/cliniko/care-units/{care_unit}/timeslots")
     assert response.status_code == 200, response.text
     return response.headers["medley-data-source"], int(response.headers["medley-data-age"])

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from medley.sandbox.cliniko.seed_data import cliniko_id
 from tests.sync.conftest import SYNC_INTERVAL
 
 
@@ -46,16 +47,16 @@ def test_a_booking_moved_and_cancelled_in_the_ehr_gives_one_event_each(
             "starts_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "ends_at": (start + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "patient_id": patient,
-            "practitioner_id": "2001",
-            "appointment_type_id": "3002",
-            "business_id": "1001",
+            "practitioner_id": str(cliniko_id(2001)),
+            "appointment_type_id": str(cliniko_id(3002)),
+            "business_id": str(cliniko_id(1001)),
         },
     )
     assert made.status_code == 201, made.text
     appointment = str(made.json()["id"])
     created = _wait_for_types(api, appointment, ["appointment.created"])
     assert [e["type"] for e in created] == ["appointment.created"]
-    assert created[0]["data"]["resource_id"] == "2001"
+    assert created[0]["data"]["resource_id"] == str(cliniko_id(2001))
     assert "first_name" not in str(created[0]), "events are thin: ids, times and statuses only"
 
     moved_to = start + timedelta(hours=1)

@@ -20,11 +20,12 @@ from hypothesis import strategies as st
 
 from medley.config import DEFAULT_SANDBOX_API_KEY, Settings
 from medley.connectors.registry import build_connector
+from medley.sandbox.cliniko.seed_data import cliniko_id
 from tests.sync.conftest import wait_for_sync
 
 pytestmark = pytest.mark.slow
 
-CARE_UNITS = ("1001", "1002", "1003")
+CARE_UNITS = (str(cliniko_id(1001)), str(cliniko_id(1002)), str(cliniko_id(1003)))
 Slot = tuple[datetime, datetime, str, str]
 
 

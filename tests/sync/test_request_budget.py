@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from medley.sandbox.cliniko.seed_data import cliniko_id
 from tests.support.server import running_medley
 from tests.sync.conftest import SANDBOX_HEADERS
 
@@ -26,7 +27,7 @@ def tight_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client
     with (
         running_medley("serve", env, data_dir) as base,
         httpx.Client(
-            base_url=base + "/api/emrs/cliniko/care-units/1001", headers=SANDBOX_HEADERS, timeout=30.0
+            base_url=base + f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}", headers=SANDBOX_HEADERS, timeout=30.0
         ) as client,
     ):
         yield client
@@ -54,8 +55,8 @@ def test_a_read_costlier_than_the_budget_left_is_refused_before_it_starts(tight_
         params={
             "start": start.isoformat(),
             "end": (start + timedelta(days=3)).isoformat(),
-            "resource_id": "2001",
-            "healthcare_service_id": "3002",
+            "resource_id": str(cliniko_id(2001)),
+            "healthcare_service_id": str(cliniko_id(3002)),
         },
     )
     assert narrow.status_code == 200, narrow.text
@@ -76,7 +77,7 @@ def slow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]
     with (
         running_medley("serve", env, data_dir) as base,
         httpx.Client(
-            base_url=base + "/api/emrs/cliniko/care-units/1001", headers=SANDBOX_HEADERS, timeout=30.0
+            base_url=base + f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}", headers=SANDBOX_HEADERS, timeout=30.0
         ) as client,
     ):
         # Watched through /metrics: a timeslot read would itself go live and hold the one connection.
@@ -88,7 +89,9 @@ def slow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]
 
 
 def test_no_request_waits_past_its_deadline_whatever_is_queued_before_it(slow_api: httpx.Client) -> None:
-    patients = [p["id"] for p in slow_api.get("/patients", params={"last_name": "Nguyen"}).json()][:1] or ["5001"]
+    patients = [p["id"] for p in slow_api.get("/patients", params={"last_name": "Nguyen"}).json()][:1] or [
+        str(cliniko_id(5001))
+    ]
 
     def read(_: int) -> tuple[int, float]:
         began = time.monotonic()

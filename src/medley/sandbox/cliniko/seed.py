@@ -69,6 +69,7 @@ from medley.sandbox.cliniko.seed_data import (
     PractitionerSeed,
     QuestionSeed,
     TemplateSeed,
+    cliniko_id,
 )
 from medley.scheduling import Interval, merge, subtract, to_instant
 
@@ -154,8 +155,19 @@ async def seed_practice(session: AsyncSession, *, today: date) -> None:
 
 
 def build_practice(today: date) -> PracticeRows:
-    """All the practice's rows for ``today``, without touching a database."""
-    return _PracticeBuilder(today).build()
+    """All the practice's rows for ``today``, without touching a database, ids as the emulator serves them."""
+    rows = _PracticeBuilder(today).build()
+    for _, batch in rows.in_insert_order():
+        for row in batch:
+            _to_wire_ids(row)
+    return rows
+
+
+def _to_wire_ids(row: Row) -> None:
+    """The seed's serials become Cliniko-like 18-digit ids (``seed_data.cliniko_id``), in every id column."""
+    for column, value in row.items():
+        if isinstance(value, int) and not isinstance(value, bool) and (column == "id" or column.endswith("_id")):
+            row[column] = cliniko_id(value)
 
 
 def generated_patients() -> tuple[PatientSeed, ...]:

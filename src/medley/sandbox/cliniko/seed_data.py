@@ -21,9 +21,23 @@ from typing import Any, Final, Literal
 # Cliniko's day_of_week: 0 = Sunday … 6 = Saturday.
 SUNDAY, MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY, SATURDAY = range(7)
 
-API_KEY_USER_ID: Final = 1
+ID_BASE: Final = 836_447_129_000_000_000
+
+
+def cliniko_id(serial: int) -> int:
+    """The id the emulator serves for the seed record numbered ``serial`` below.
+
+    The seed numbers its records with small serials, one range per kind (businesses 1001…, practitioners
+    2001…, appointments 100001…); on the wire, as in Cliniko, ids are 18-digit numbers. Adding one base
+    keeps them deterministic, distinct across kinds, and still readable: business 1001 is
+    ``836447129000001001``.
+    """
+    return ID_BASE + serial
+
+
+API_KEY_USER_ID: Final = cliniko_id(1)
 """The sandbox API key's owner: the user with the lowest id, a practitioner, so it can write notes."""
-API_KEY_PRACTITIONER_ID: Final = 2001
+API_KEY_PRACTITIONER_ID: Final = cliniko_id(2001)
 
 ComplaintKind = Literal["musculoskeletal", "foot", "soft_tissue"]
 QuestionType = Literal["text", "paragraph", "checkboxes", "radiobuttons", "date"]
@@ -127,9 +141,9 @@ BUSINESSES: Final[tuple[BusinessSeed, ...]] = (
     ),
 )
 
-SANDBOX_BUSINESS_IDS: Final[tuple[int, ...]] = tuple(b.id for b in BUSINESSES if not b.archived)
+SANDBOX_BUSINESS_IDS: Final[tuple[int, ...]] = tuple(cliniko_id(b.id) for b in BUSINESSES if not b.archived)
 """The care units an integrator sees (the archived Parramatta business is hidden from lists)."""
-ARCHIVED_BUSINESS_ID: Final = 1004
+ARCHIVED_BUSINESS_ID: Final = cliniko_id(1004)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -1068,7 +1082,7 @@ PRACTITIONERS: Final[tuple[PractitionerSeed, ...]] = (
     ),
 )
 
-INACTIVE_PRACTITIONER_ID: Final = 2010
+INACTIVE_PRACTITIONER_ID: Final = cliniko_id(2010)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1349,7 +1363,9 @@ DOCUMENTED_PATIENTS: Final[Mapping[int, PatientSeed]] = {
             home_business_id=1001,
             occupation="Software engineer",
             complaint_keys=("hamstrings",),
-            purpose="Shares a name with patient 5008 (different date of birth): two people, two records.",
+            purpose=(
+                f"Shares a name with patient {cliniko_id(5008)} (different date of birth): two people, two records."
+            ),
         ),
         PatientSeed(
             id=5008,
@@ -1369,7 +1385,9 @@ DOCUMENTED_PATIENTS: Final[Mapping[int, PatientSeed]] = {
             home_business_id=1003,
             occupation="Primary school teacher",
             complaint_keys=("traps",),
-            purpose="Shares a name with patient 5007 (different date of birth): two people, two records.",
+            purpose=(
+                f"Shares a name with patient {cliniko_id(5007)} (different date of birth): two people, two records."
+            ),
         ),
         PatientSeed(
             id=5009,
@@ -1441,7 +1459,7 @@ DOCUMENTED_PATIENTS: Final[Mapping[int, PatientSeed]] = {
     )
 }
 
-ARCHIVED_PATIENT_ID: Final = 5004
+ARCHIVED_PATIENT_ID: Final = cliniko_id(5004)
 
 
 @dataclass(frozen=True, slots=True)
