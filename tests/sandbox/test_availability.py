@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -11,6 +12,7 @@ import pytest
 
 from medley.sandbox.cliniko.server import ClinikoSandbox
 from medley.sandbox.cliniko.tables import AccountSetting
+from medley.scheduling import day_segment
 from tests.sandbox.emulator import Bookable, any_patient_id, available_starts, last_id, walk
 
 INVALID_TIME_FRAME = {"message": "Invalid time frame definition. Please check from/to param limitations."}
@@ -194,7 +196,10 @@ async def test_next_available_time_is_the_first_slot_or_null(client: httpx.Async
     assert response.json()["links"]["self"].endswith(
         f"{bookable.path}/next_available_time?from={bookable.window['from']}&to={bookable.window['to']}"
     )
-    assert (await client.get(bookable.path + "/next_available_time")).status_code == 200
+    # The official document makes from and to required here too (the legacy docs had no parameters).
+    assert (await client.get(bookable.path + "/next_available_time")).json() == INVALID_TIME_FRAME
+    only_from = await client.get(bookable.path + "/next_available_time", params={"from": bookable.window["from"]})
+    assert only_from.status_code == 400
     window_start = datetime.combine(bookable.first_day, datetime.min.time(), bookable.zone)
     await client.post(
         "/unavailable_blocks",
@@ -241,3 +246,39 @@ async def test_daily_availabilities_by_practitioner_and_business(client: httpx.A
         len(period["starts_at"]) == 5 and period["starts_at"] < period["ends_at"] for period in sample["availabilities"]
     )
     assert (await client.get(sample["links"]["self"])).json() == sample
+
+
+def _segments(starts: list[str], bookable: Bookable) -> Counter[tuple[date, int]]:
+    return Counter(day_segment(datetime.fromisoformat(start), bookable.zone) for start in starts)
+
+
+async def test_a_cap_per_day_segment_shows_the_first_starts_of_each_morning_afternoon_and_evening(
+    sandbox: ClinikoSandbox, client: httpx.AsyncClient, bookable: Bookable
+) -> None:
+    uncapped = await available_starts(client, bookable)
+    assert max(_segments(uncapped, bookable).values()) > 1
+    await _set_account_setting(sandbox, "online_bookings.max_appointments_per_day_segment", 1)
+    capped = await available_starts(client, bookable)
+    assert len(capped) <= 7 * 3
+    assert set(_segments(capped, bookable).values()) == {1}
+    assert set(_segments(capped, bookable)) == set(_segments(uncapped, bookable))
+    # The first start of each segment is the one shown.
+    firsts: dict[tuple[date, int], str] = {}
+    for start in uncapped:
+        firsts.setdefault(day_segment(datetime.fromisoformat(start), bookable.zone), start)
+    assert capped == sorted(firsts.values())
+
+
+async def test_a_daily_bookings_limit_closes_a_practitioners_full_days(
+    sandbox: ClinikoSandbox, client: httpx.AsyncClient, bookable: Bookable
+) -> None:
+    before = await available_starts(client, bookable)
+    first_day = datetime.fromisoformat(before[0]).astimezone(bookable.zone).date()
+    await _set_account_setting(sandbox, "online_bookings.daily_bookings_limit", 1)
+    limited = await available_starts(client, bookable)
+    days_left = {datetime.fromisoformat(s).astimezone(bookable.zone).date() for s in limited}
+    assert days_left < {datetime.fromisoformat(s).astimezone(bookable.zone).date() for s in before} or not days_left
+    if first_day in days_left:  # a day with no appointment yet: one booking closes it
+        await _book(client, bookable, before[0])
+        after = await available_starts(client, bookable)
+        assert all(datetime.fromisoformat(s).astimezone(bookable.zone).date() != first_day for s in after)

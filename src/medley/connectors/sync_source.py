@@ -31,12 +31,18 @@ class BookingLimits:
     enabled: bool
     min_notice: timedelta
     horizon: timedelta
+    per_day_segment: int = 0
+    """At most this many starts per morning, afternoon and evening of a local day (0: no cap)."""
+    daily_bookings: int = 0
+    """A resource's local day holding this many appointments offers nothing more (0: no limit)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "enabled": self.enabled,
             "min_notice_seconds": self.min_notice.total_seconds(),
             "horizon_seconds": self.horizon.total_seconds(),
+            "per_day_segment": self.per_day_segment,
+            "daily_bookings": self.daily_bookings,
         }
 
     @classmethod
@@ -45,6 +51,8 @@ class BookingLimits:
             enabled=bool(data.get("enabled", True)),
             min_notice=timedelta(seconds=float(data.get("min_notice_seconds", 0))),
             horizon=timedelta(seconds=float(data.get("horizon_seconds", 182 * 86400))),
+            per_day_segment=int(data.get("per_day_segment", 0) or 0),
+            daily_bookings=int(data.get("daily_bookings", 0) or 0),
         )
 
 

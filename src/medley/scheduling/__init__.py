@@ -4,6 +4,7 @@ No I/O and nothing else of Medley's: intervals and a time zone in, intervals and
 """
 
 from medley.scheduling.intervals import Interval, intersect, merge, subtract
+from medley.scheduling.online_limits import capped_per_day_segment, day_segment, days_at_limit, outside_full_days
 from medley.scheduling.slots import (
     SLOT_GRANULARITY_DEFAULT,
     bookable_starts,
@@ -25,10 +26,14 @@ __all__ = [
     "WeeklyHours",
     "WorkingPeriod",
     "bookable_starts",
+    "capped_per_day_segment",
+    "day_segment",
+    "days_at_limit",
     "free_intervals",
     "intersect",
     "iter_bookable_starts",
     "merge",
+    "outside_full_days",
     "subtract",
     "to_instant",
     "working_intervals",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import heapq
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -29,7 +29,14 @@ from sqlalchemy import select
 from medley.config import Settings
 from medley.connectors.sync_source import BookingLimits
 from medley.domain.models import Timeslot
-from medley.scheduling import Interval, iter_bookable_starts, subtract, to_instant, working_intervals
+from medley.scheduling import (
+    Interval,
+    day_segment,
+    iter_bookable_starts,
+    subtract,
+    to_instant,
+    working_intervals,
+)
 from medley.store.database import Store
 from medley.store.tables import MirrorConnectionRow, MirrorOfferingRow
 from medley.sync.mirror import LIVE
@@ -50,6 +57,8 @@ class _Slot:
     service_id: str
     notice: timedelta
     json: bytes
+    day: date  # local
+    segment: int  # 0 morning, 1 afternoon, 2 evening (local wall clock)
 
     def timeslot(self, zone: ZoneInfo) -> Timeslot:
         return Timeslot(
@@ -70,6 +79,8 @@ class _Computed:
     # Per resource: a fingerprint of what its slots were computed from, and those slots. A change of the
     # mirror (one booking) recomputes only the resources whose inputs changed.
     parts: dict[str, tuple[int, list[_Slot]]]
+    # Per resource and local day, how many appointments it holds (for a daily bookings limit).
+    appointments_per_day: dict[str, Counter[date]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,17 +194,32 @@ class MirrorReader:
         if not fresh.limits.enabled:
             return MirrorAnswer([], computed.zone, fresh.age_seconds)
         wanted = set(pairs)
-        latest = now + fresh.limits.horizon
+        limits = fresh.limits
+        latest = now + limits.horizon
         found: list[_Slot] = []
-        index = bisect.bisect_left(computed.starts, max(start, now))
+        # A cap per day segment counts every start the EHR would show that day, also those before ``start``.
+        begin = max(start, now)
+        if limits.per_day_segment > 0:
+            begin = max(to_instant(begin.astimezone(computed.zone).date(), time(0), computed.zone), now)
+        shown: Counter[tuple[str, str, date, int]] = Counter()
+        index = bisect.bisect_left(computed.starts, begin)
         for slot in computed.slots[index:]:
             if slot.start >= end or slot.start > latest:
                 break
             if (slot.resource_id, slot.service_id) not in wanted or slot.start < now + max(
-                slot.notice, fresh.limits.min_notice
+                slot.notice, limits.min_notice
             ):
                 continue
-            if ends_by_end and slot.end > end:
+            if limits.daily_bookings > 0 and (
+                computed.appointments_per_day.get(slot.resource_id, Counter())[slot.day] >= limits.daily_bookings
+            ):
+                continue
+            if limits.per_day_segment > 0:
+                key = (slot.resource_id, slot.service_id, slot.day, slot.segment)
+                if shown[key] >= limits.per_day_segment:
+                    continue
+                shown[key] += 1
+            if slot.start < start or (ends_by_end and slot.end > end):
                 continue
             found.append(slot)
             if first_only:
@@ -287,7 +313,11 @@ class MirrorReader:
             else:
                 parts[resource_id] = (fingerprint, _resource_slots(inputs, resource_id, zone, first_day))
         slots = list(heapq.merge(*(part for _, part in parts.values()), key=_order))
-        return _Computed(version, first_day, zone, [slot.start for slot in slots], slots, parts)
+        per_day = {
+            resource_id: Counter(start.astimezone(zone).date() for start in starts)
+            for resource_id, starts in inputs.appointment_starts.items()
+        }
+        return _Computed(version, first_day, zone, [slot.start for slot in slots], slots, parts, per_day)
 
 
 def _order(slot: _Slot) -> tuple[datetime, str, str]:
@@ -342,6 +372,8 @@ def _resource_slots(inputs: SlotInputs, resource_id: str, zone: ZoneInfo, first_
             resource_id=resource_id,
             service_id=service_id,
             notice=notice,
+            day=day_segment(start, zone)[0],
+            segment=day_segment(start, zone)[1],
             json=Timeslot(
                 start=start.astimezone(zone),
                 end=end.astimezone(zone),

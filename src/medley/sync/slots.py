@@ -21,6 +21,8 @@ from medley.scheduling import Interval, WorkingPeriod
 from medley.store.tables import MirrorBookingRow, MirrorOfferingRow, MirrorOpeningRow, MirrorWorkingHoursRow
 
 Pair = tuple[str, str]  # (resource id, service id)
+TIME_OFF = "time_off"
+"""The mirror's kind for time off; every other busy kind is an appointment (individual or a class)."""
 
 
 @dataclass(slots=True)
@@ -32,6 +34,8 @@ class SlotInputs:
     weekly: dict[str, dict[int, list[WorkingPeriod]]] = field(default_factory=dict)
     openings: dict[str, list[Interval]] = field(default_factory=dict)
     busy: dict[str, list[Interval]] = field(default_factory=dict)
+    appointment_starts: dict[str, list[datetime]] = field(default_factory=dict)
+    """Per resource, when its appointments (not its time off) start: what a daily bookings limit counts."""
 
 
 async def load_inputs(
@@ -80,7 +84,9 @@ async def load_inputs(
     )
     inputs.openings = _grouped(openings)
     busy = await session.execute(
-        select(MirrorBookingRow.resource_id, MirrorBookingRow.starts_at, MirrorBookingRow.ends_at).where(
+        select(
+            MirrorBookingRow.resource_id, MirrorBookingRow.starts_at, MirrorBookingRow.ends_at, MirrorBookingRow.kind
+        ).where(
             MirrorBookingRow.connection_id == connection_id,
             MirrorBookingRow.resource_id.in_(resource_ids),
             MirrorBookingRow.busy.is_(True),
@@ -88,7 +94,11 @@ async def load_inputs(
             MirrorBookingRow.ends_at > span.start,
         )
     )
-    inputs.busy = _grouped(busy)
+    rows = busy.all()
+    inputs.busy = _grouped((resource_id, starts_at, ends_at) for resource_id, starts_at, ends_at, _ in rows)
+    for resource_id, starts_at, _, kind in rows:
+        if kind != TIME_OFF:
+            inputs.appointment_starts.setdefault(resource_id, []).append(starts_at)
     return inputs
 
 

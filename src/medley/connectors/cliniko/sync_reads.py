@@ -162,6 +162,8 @@ def booking_limits(online: Any) -> BookingLimits:
         enabled=online.get("enabled", True) is not False,
         min_notice=timedelta(hours=notice),
         horizon=timedelta(days=horizon),
+        per_day_segment=int(_number(online.get("max_appointments_per_day_segment"), 0)),
+        daily_bookings=int(_number(online.get("daily_bookings_limit"), 0)),
     )
 
 
@@ -189,13 +191,14 @@ def _opening(record: Mapping[str, Any]) -> Opening | None:
 
 
 def booking_kind(record: Mapping[str, Any]) -> str:
-    """``/bookings`` mixes kinds, each in its own shape: time off has an ``unavailable_block_type``, an
-    individual appointment a ``patient``, a group appointment neither."""
-    if "unavailable_block_type" in record:
-        return "time_off"
+    """``/bookings`` mixes kinds, each in its own shape (their ``self`` links all say ``/bookings/{id}``): an
+    individual appointment has a ``patient``, a group appointment ``patient_ids`` and ``max_attendees``,
+    time off neither."""
     if isinstance(record.get("patient"), Mapping):
         return "appointment"
-    return "group_appointment"
+    if "patient_ids" in record or "max_attendees" in record:
+        return "group_appointment"
+    return "time_off"
 
 
 def booking_status(record: Mapping[str, Any]) -> str:

@@ -104,6 +104,10 @@ class BookingLimits:
     enabled: bool
     min_notice: timedelta
     horizon: timedelta
+    per_day_segment: int = 0
+    """At most this many start times per morning, afternoon and evening (0: no cap)."""
+    daily_bookings: int = 0
+    """A practitioner's day with this many appointments shows no start times (0: no limit)."""
 
 
 def booking_limits(settings: dict[str, dict[str, Any]]) -> BookingLimits:
@@ -112,6 +116,8 @@ def booking_limits(settings: dict[str, dict[str, Any]]) -> BookingLimits:
         enabled=bool(online.get("enabled", True)),
         min_notice=timedelta(hours=_number(online.get("min_hours_advance_required_to_book"), 0)),
         horizon=timedelta(days=_number(online.get("allow_bookings_days_in_advance"), 182)),
+        per_day_segment=int(_number(online.get("max_appointments_per_day_segment"), 0)),
+        daily_bookings=int(_number(online.get("daily_bookings_limit"), 0)),
     )
 
 

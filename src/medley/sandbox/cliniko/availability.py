@@ -5,7 +5,9 @@ in the business's zone, ``day_of_week`` 0 = Sunday) plus its ``availability_bloc
 every non-cancelled, non-archived appointment and unavailable block of the practitioner at ANY
 business. Slots step by the appointment type's duration from the start of each free interval and
 must end by its end (``medley.scheduling``). The account's minimum notice (or the type's lead time,
-whichever is longer) and booking horizon apply.
+whichever is longer) and booking horizon apply, then the account's daily bookings limit (a day holding
+that many appointments of the practitioner shows nothing) and its cap per day segment (the first N starts
+of each morning, afternoon and evening, in the business's wall clock).
 
 Everything is loaded with one query per table, by indexed range, whatever the window's length. The
 statements are built once, with bind parameters: building a SQLAlchemy expression costs more CPU than
@@ -31,6 +33,7 @@ from medley.sandbox.cliniko.tables import (
     AvailabilityBlock,
     Business,
     DailyAvailability,
+    GroupAppointment,
     IndividualAppointment,
     Practitioner,
     UnavailableBlock,
@@ -41,7 +44,10 @@ from medley.scheduling import (
     Interval,
     WeeklyHours,
     WorkingPeriod,
+    capped_per_day_segment,
+    days_at_limit,
     iter_bookable_starts,
+    outside_full_days,
     to_instant,
     working_intervals,
 )
@@ -172,7 +178,7 @@ async def bookable_starts(
     extra = await _extra_hours(session, combination, window)
     busy = await _busy(session, combination.practitioner_id, window)
     working = working_intervals(weekly, zone, window, extra=extra)
-    return iter_bookable_starts(
+    starts = iter_bookable_starts(
         working=working,
         busy=busy,
         duration=combination.duration,
@@ -181,6 +187,10 @@ async def bookable_starts(
         horizon=limits.horizon,
         window=window,
     )
+    if limits.daily_bookings > 0:
+        booked = await _appointment_starts(session, combination.practitioner_id, window)
+        starts = outside_full_days(starts, zone, days_at_limit(booked, zone, limits.daily_bookings))
+    return capped_per_day_segment(starts, zone, limits.per_day_segment)
 
 
 _WEEKLY_HOURS = select(DailyAvailability.day_of_week, DailyAvailability.availabilities).where(
@@ -258,6 +268,12 @@ _BUSY = union_all(
         IndividualAppointment.cancelled_at.is_(None),
         IndividualAppointment.archived_at.is_(None),
     ),
+    select(GroupAppointment.starts_at, GroupAppointment.ends_at).where(
+        GroupAppointment.practitioner_id == bindparam("practitioner_id"),
+        GroupAppointment.starts_at < bindparam("window_end"),
+        GroupAppointment.ends_at > bindparam("window_start"),
+        GroupAppointment.archived_at.is_(None),
+    ),
     select(UnavailableBlock.starts_at, UnavailableBlock.ends_at).where(
         UnavailableBlock.practitioner_id == bindparam("practitioner_id"),
         UnavailableBlock.starts_at < bindparam("window_end"),
@@ -265,6 +281,27 @@ _BUSY = union_all(
         UnavailableBlock.archived_at.is_(None),
     ),
 )
+# The practitioner's appointments (a class counts once) starting in the window, for the daily limit.
+_APPOINTMENT_STARTS = union_all(
+    select(IndividualAppointment.starts_at).where(
+        IndividualAppointment.practitioner_id == bindparam("practitioner_id"),
+        IndividualAppointment.starts_at >= bindparam("window_start"),
+        IndividualAppointment.starts_at < bindparam("window_end"),
+        IndividualAppointment.cancelled_at.is_(None),
+        IndividualAppointment.archived_at.is_(None),
+    ),
+    select(GroupAppointment.starts_at).where(
+        GroupAppointment.practitioner_id == bindparam("practitioner_id"),
+        GroupAppointment.starts_at >= bindparam("window_start"),
+        GroupAppointment.starts_at < bindparam("window_end"),
+        GroupAppointment.archived_at.is_(None),
+    ),
+)
+
+
+async def _appointment_starts(session: AsyncSession, practitioner_id: int, window: Interval) -> list[datetime]:
+    ids = {"practitioner_id": practitioner_id, "window_start": window.start, "window_end": window.end}
+    return [start for (start,) in await session.execute(_APPOINTMENT_STARTS, ids)]
 
 
 async def _busy(session: AsyncSession, practitioner_id: int, window: Interval) -> list[Interval]:

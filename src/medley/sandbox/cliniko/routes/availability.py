@@ -136,8 +136,6 @@ async def _search(
     session: AsyncSession,
     context: SandboxContext,
     ids: tuple[str, str, str],
-    *,
-    optional_window: bool,
 ) -> Iterator[datetime]:
     """The bookable starts a request asks for: 404 for a combination online booking does not serve
     (the account's switch included), then 400 for a bad ``from``/``to``."""
@@ -151,7 +149,6 @@ async def _search(
         request.query_params.get("from"),
         request.query_params.get("to"),
         today=local_today(now, combination.zone),
-        optional=optional_window,
     )
     return await bookable_starts(session, combination, first, last, now=now, limits=limits)
 
@@ -168,7 +165,7 @@ async def list_available_times(
 ) -> Response:
     """Chronological starts, paginated; ``from``/``to`` are required days in the business's zone."""
     ids = (business_id, practitioner_id, appointment_type_id)
-    starts = list(await _search(request, session, context, ids, optional_window=False))
+    starts = list(await _search(request, session, context, ids))
     page = read_page_request(request)
     items = [{"appointment_start": serializers.instant(start)} for start in starts[page.offset :][: page.per_page]]
     return JSONResponse(envelope("available_times", items, len(starts), page_links(request, urls, page, len(starts))))
@@ -184,9 +181,9 @@ async def next_available_time(
     urls: UrlsDep,
     context: ContextDep,
 ) -> Response:
-    """The first start in the window (default: today and the six days after), or null."""
+    """The first start in the ``from``/``to`` window (both required, as for ``available_times``), or null."""
     ids = (business_id, practitioner_id, appointment_type_id)
-    first_start = next(await _search(request, session, context, ids, optional_window=True), None)
+    first_start = next(await _search(request, session, context, ids), None)
     return JSONResponse(
         {
             "appointment_start": serializers.instant(first_start),
