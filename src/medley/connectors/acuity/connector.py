@@ -20,7 +20,6 @@ Mapping (docs/acuity.md has the whole table):
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -35,6 +34,7 @@ from medley.connectors.acuity.practice import PracticeCache, services_of
 from medley.connectors.acuity.sync_reads import AcuitySyncReader, booking_from_acuity
 from medley.connectors.acuity.timeslots import AvailabilityCache, find_next, find_timeslots
 from medley.connectors.base import BookingGuard, Capabilities, Operation
+from medley.connectors.reconcile import look_again
 from medley.connectors.sync_source import MirrorLink
 from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import (
@@ -502,18 +502,8 @@ class AcuityConnector:
     # ---- shared --------------------------------------------------------------------------------
 
     async def _look_again(self, lookup: Callable[[], Awaitable[_T | None]], unknown: UnknownOutcome) -> _T:
-        """After an unconfirmed write: find its effect (a few tries), or raise the same UnknownOutcome."""
-        for delay in self._reconcile_delays:
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                found = await lookup()
-            except MedleyError:
-                continue
-            if found is not None:
-                logger.info("acuity: an unconfirmed %s %s was found applied", unknown.method, unknown.path_template)
-                return found
-        raise unknown
+        what = f"acuity {unknown.method} {unknown.path_template}"
+        return await look_again(lookup, unknown, self._reconcile_delays, logger=logger, what=what)
 
 
 def _require_aware(*moments: datetime) -> None:

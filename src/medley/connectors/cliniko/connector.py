@@ -22,7 +22,6 @@ Behaviours worth knowing (documented here because Cliniko and Medley differ):
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 import re
@@ -41,6 +40,7 @@ from medley.connectors.cliniko.reference import Practice, ReferenceCache, Shared
 from medley.connectors.cliniko.slot_cache import RedisSlotCache, SlotCache, SlotMemory
 from medley.connectors.cliniko.sync_reads import ClinikoSyncReader, booking_from_cliniko
 from medley.connectors.cliniko.timeslots import find_next, find_timeslots
+from medley.connectors.reconcile import look_again
 from medley.connectors.sync_source import MirrorLink
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.domain.models import (
@@ -788,17 +788,8 @@ class ClinikoConnector:
 
     async def _look_again(self, lookup: Callable[[], Awaitable[T | None]], unknown: UnknownOutcome) -> T:
         """After an unconfirmed write: find its effect (a few tries), or raise the same UnknownOutcome."""
-        for delay in self._reconcile_delays:
-            if delay > 0:
-                await asyncio.sleep(delay)
-            try:
-                found = await lookup()
-            except MedleyError:
-                continue
-            if found is not None:
-                logger.info("cliniko: an unconfirmed %s %s was found applied", unknown.method, unknown.path_template)
-                return found
-        raise unknown
+        what = f"cliniko {unknown.method} {unknown.path_template}"
+        return await look_again(lookup, unknown, self._reconcile_delays, logger=logger, what=what)
 
 
 def _require_aware(*moments: datetime) -> None:
