@@ -104,7 +104,7 @@ async def test_an_upload_url_must_point_at_this_patients_upload(
     ):
         response = await client.post("/patient_attachments", json=body)
         assert response.status_code == 422
-        assert response.json()["errors"] == {"upload_url": "is invalid"}
+        assert response.json()["errors"] == {"temp_attachment_url": "is invalid"}
     blank = await client.post("/patient_attachments", json={"patient_id": patient_id})
     assert blank.json()["errors"] == {"upload_url": "can’t be blank"}
 

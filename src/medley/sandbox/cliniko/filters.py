@@ -58,6 +58,8 @@ _DATE_PATTERN = re.compile(r"^[\d*]{4}-[\d*]{2}-[\d*]{2}$")
 _PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^-?\d+$")
 _LIKE_ESCAPE = "\\"
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_UTC_SUFFIXES = ("Z", "z", "+00:00", "+0000", "-00:00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +241,11 @@ def _value(condition: Condition, kind: Kind) -> Any:
 def _integer(text: str, condition: Condition) -> int:
     if not _INTEGER.match(text.strip()):
         raise InvalidSearch(f"'{condition}': '{text}' is not an integer")
-    return int(text)
+    value = int(text)
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        # Beyond a 64-bit column: a clear 400, never a database overflow (a 500).
+        raise InvalidSearch(f"'{condition}': '{text}' is out of range for a 64-bit integer")
+    return value
 
 
 def _integer_list(condition: Condition) -> list[int]:
@@ -257,12 +263,15 @@ def _date(text: str, condition: Condition) -> date:
 
 
 def _instant(text: str, condition: Condition) -> datetime:
+    value = text.strip()
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidSearch(f"'{condition}': '{text}' is not an ISO 8601 UTC time") from None
-    # Cliniko expects UTC ("…Z"); a time with no offset is read as UTC too.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    # Cliniko's filter values must be UTC ("…Z"): another offset, or none, is refused rather than guessed.
+    if not value.endswith(_UTC_SUFFIXES):
+        raise InvalidSearch(f"'{condition}': '{text}' is not a UTC time (end it with Z)")
+    return moment.astimezone(UTC)
 
 
 def _escape_like(text: str) -> str:
@@ -273,7 +282,10 @@ def _escape_like(text: str) -> str:
 
 def order_clauses(sort: str | None, order: str | None, spec: FilterSpec) -> list[ColumnElement[Any]]:
     """``sort=field[:desc],...`` (then ``created_at``, ``id`` as tie-breakers); the deprecated
-    ``order=asc|desc`` sets the direction of the default ``created_at`` sort."""
+    ``order=asc|desc`` sets the direction of every field that names none (the default sort's too)."""
+    if order is not None and order.lower() not in {"asc", "desc"}:
+        raise InvalidSearch(f"'{order}' is not an order (asc or desc)")
+    descending = order is not None and order.lower() == "desc"
     clauses: list[ColumnElement[Any]] = []
     used: set[str] = set()
     for item in (part.strip() for part in (sort or "").split(",")):
@@ -285,11 +297,9 @@ def order_clauses(sort: str | None, order: str | None, spec: FilterSpec) -> list
             raise InvalidSearch(f"cannot sort by '{name}'")
         if direction not in {"", "asc", "desc"}:
             raise InvalidSearch(f"'{direction}' is not a sort direction (asc or desc)")
-        clauses.append(field.column.desc() if direction == "desc" else field.column.asc())
+        backwards = direction == "desc" or (direction == "" and descending)
+        clauses.append(field.column.desc() if backwards else field.column.asc())
         used.add(name)
-    if order is not None and order.lower() not in {"asc", "desc"}:
-        raise InvalidSearch(f"'{order}' is not an order (asc or desc)")
-    descending = order is not None and order.lower() == "desc"
     for name in ("created_at", "id"):
         column = spec[name].column
         if name not in used and column is not None:

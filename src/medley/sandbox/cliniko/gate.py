@@ -16,7 +16,7 @@ import math
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medley.sandbox.asgi import adding_headers, route_path, without_trailing_slash
 from medley.sandbox.cliniko.auth import access_denied, has_user_agent, is_authorised, user_agent_required
@@ -44,6 +44,10 @@ class ApiGate:
             await self.app(scope, receive, send)
             return
         scope = without_trailing_slash(scope, path)
+        if scope["method"] == "HEAD":
+            # Rails answers HEAD as the GET it stands for, headers only.
+            scope = {**scope, "method": "GET"}
+            send = _headers_only(send)
         headers = Headers(scope=scope)
         if not has_user_agent(headers.get("user-agent")):
             await user_agent_required()(scope, receive, send)
@@ -107,3 +111,14 @@ def _failure(status: int) -> Response:
     if status == 500:
         return JSONResponse({"status": "500", "error": "Internal Server Error"}, status_code=500)
     return html_error_page(status)
+
+
+def _headers_only(send: Send) -> Send:
+    """A ``send`` that keeps the status and headers (``Content-Length`` included) and drops the body."""
+
+    async def send_headers(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return send_headers

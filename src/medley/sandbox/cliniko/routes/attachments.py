@@ -125,7 +125,8 @@ async def create_attachment(request: Request, session: WriteSession, urls: UrlsD
         if key is not None and key.startswith(temp_prefix(patient_id)):
             uploaded = await session.get(UploadedObject, key)
         if uploaded is None:
-            reader.fail("upload_url", IS_INVALID)
+            # Cliniko reports a bad upload under the name its model gives it, not the request field's.
+            reader.fail("temp_attachment_url", IS_INVALID)
     reader.raise_if_invalid()
     assert uploaded is not None
     user = await key_user(session)
