@@ -82,10 +82,16 @@ def slow_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]
     ):
         # Watched through /metrics: a timeslot read would itself go live and hold the one connection.
         deadline = time.monotonic() + 120
-        while not re.search(r"^medley_mirror_live\{[^}]*\} 1\.0$", httpx.get(base + "/metrics").text, re.MULTILINE):
+        # Every mirror (the sandbox application has a Cliniko and an Acuity connection), not just the first.
+        while not _all_mirrors_live(httpx.get(base + "/metrics").text):
             assert time.monotonic() < deadline, "the mirror did not become live"
             time.sleep(0.5)
         yield client
+
+
+def _all_mirrors_live(metrics: str) -> bool:
+    states = re.findall(r"^medley_mirror_live\{[^}]*\} ([01])\.0$", metrics, re.MULTILINE)
+    return bool(states) and set(states) == {"1"}
 
 
 def test_no_request_waits_past_its_deadline_whatever_is_queued_before_it(slow_api: httpx.Client) -> None:
