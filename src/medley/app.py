@@ -14,22 +14,21 @@ from typing import Any
 
 import httpx
 import uvicorn
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from sqlalchemy.engine import make_url
 
 from medley import __version__
 from medley.agents import install_mcp
 from medley.agents.llms_txt import install_llms_txt
-from medley.api.cache_control import NoStoreMiddleware
 from medley.api.connection_limits import uvicorn_limits
+from medley.api.deps import SECURITY_SCHEMES
 from medley.api.metrics import install_metrics
 from medley.api.middleware import RequestContextMiddleware
 from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, events, patients, records, timeslots, webhooks
 from medley.api.runtime import Runtime
 from medley.api.store_outage import install_store_outage_handlers, readiness
-from medley.api.upstream_context import upstream_context
 from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
 from medley.connectors.redis_client import aclose_redis_clients
 from medley.console import install_console
@@ -64,19 +63,15 @@ def _servers(settings: Settings) -> list[dict[str, str]]:
 
 
 def _finish_openapi(app: FastAPI) -> None:
-    """Two corrections to what FastAPI generates: the two credential headers are one requirement (FastAPI
-    lists them as alternatives), and invalid input is a 400 problem, never FastAPI's default 422 schema."""
+    """Two additions to what FastAPI generates: the credential headers' schemes (``deps.SECURITY_SCHEMES``, which
+    every gateway route requires), and invalid input is a 400 problem, never FastAPI's default 422 schema."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = build()
+            schema.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
             for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
-                if isinstance(operation, dict) and "security" in operation:
-                    merged: dict[str, list[str]] = {}
-                    for requirement in operation["security"]:
-                        merged.update(requirement)
-                    operation["security"] = [merged]
                 responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
                 if "HTTPValidationError" in str(responses.get("422", "")):
                     responses.pop("422")
@@ -176,7 +171,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         servers=_servers(settings),
         docs_url=None,  # served by the console from local assets, never a CDN
         redoc_url=None,
-        dependencies=[Depends(upstream_context)],
     )
     install_problem_handlers(app)
     install_metrics(app)
@@ -186,8 +180,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.request_max_bytes,
         body_timeout_seconds=settings.request_body_timeout_seconds,
     )
-    # Outermost, so that even the early 413 above is marked: nothing patient-related is ever cached.
-    app.add_middleware(NoStoreMiddleware)
     for module in (care_units, timeslots, patients, appointments, records, events, webhooks):
         app.include_router(module.router)
     install_console(app, settings)

@@ -20,9 +20,8 @@ from starlette.types import Receive, Scope, Send
 
 from medley.agents.calls import CALLER_STATE
 from medley.agents.server import MCP_PATH, build_server
-from medley.api.deps import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER, authenticate
+from medley.api.deps import authenticate
 from medley.api.problem import problem_response
-from medley.api.runtime import Runtime
 from medley.config import Settings
 from medley.domain.errors import MedleyError
 
@@ -61,11 +60,8 @@ class McpEndpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
-        runtime: Runtime = request.app.state.runtime
         try:
-            caller = await authenticate(
-                request, runtime, request.headers.get(CLIENT_ID_HEADER), request.headers.get(CLIENT_SECRET_HEADER)
-            )
+            caller = await authenticate(request)
         except MedleyError as error:
             await problem_response(request, error)(scope, receive, send)
             return

@@ -1,16 +1,18 @@
 """Typed dependencies: route signatures read as what they need (STYLE.md, FastAPI template).
 
 Every dependency is ``async def``, even those that never wait: FastAPI runs a plain ``def`` dependency in a
-thread pool, a thread hop per request that costs more than the dependency itself.
+thread pool, a thread hop per request that costs more than the dependency itself. The ones on every request
+(authentication, the connector) take the ``Request`` itself rather than sub-dependencies: FastAPI's solving
+costs more per dependency node than the work of either. The credential headers are therefore declared to
+OpenAPI by ``openapi_security`` below, not by ``Security`` parameters.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request, Security
-from fastapi.security import APIKeyHeader
+from fastapi import Depends, Path, Request
 
 from medley.api.ids import parse_plain_id
 from medley.api.runtime import Runtime
@@ -22,18 +24,22 @@ from medley.store.auth_throttle import AuthenticationBusy, TooManyAttempts
 CLIENT_ID_HEADER = "x-leyr-client-id"
 CLIENT_SECRET_HEADER = "x-leyr-client-secret"  # noqa: S105 - a header name, not a secret
 
-_client_id_scheme = APIKeyHeader(
-    name=CLIENT_ID_HEADER,
-    auto_error=False,
-    scheme_name="ClientId",
-    description="Your application's client id.",
-)
-_client_secret_scheme = APIKeyHeader(
-    name=CLIENT_SECRET_HEADER,
-    auto_error=False,
-    scheme_name="ClientSecret",
-    description="Your application's client secret (also its encryption key).",
-)
+SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
+    "ClientId": {
+        "type": "apiKey",
+        "in": "header",
+        "name": CLIENT_ID_HEADER,
+        "description": "Your application's client id.",
+    },
+    "ClientSecret": {
+        "type": "apiKey",
+        "in": "header",
+        "name": CLIENT_SECRET_HEADER,
+        "description": "Your application's client secret (also its encryption key).",
+    },
+}
+SECURITY_REQUIREMENT: list[dict[str, list[str]]] = [{name: [] for name in SECURITY_SCHEMES}]
+"""Both headers together: one requirement."""
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -59,12 +65,11 @@ def _unauthorized(detail: str) -> MedleyError:
     )
 
 
-async def authenticate(
-    request: Request,
-    runtime: RuntimeDep,
-    client_id: Annotated[str | None, Security(_client_id_scheme)],
-    client_secret: Annotated[str | None, Security(_client_secret_scheme)],
-) -> Caller:
+async def authenticate(request: Request) -> Caller:
+    """The calling application, from the two credential headers."""
+    runtime: Runtime = request.app.state.runtime
+    client_id = request.headers.get(CLIENT_ID_HEADER)
+    client_secret = request.headers.get(CLIENT_SECRET_HEADER)
     if not client_id or not client_secret:
         raise _unauthorized(f"Send both '{CLIENT_ID_HEADER}' and '{CLIENT_SECRET_HEADER}' headers.")
     if len(client_id) > 128 or len(client_secret) > 256:
@@ -103,9 +108,10 @@ CareUnitPath = Annotated[
 ]
 
 
-async def get_connector(request: Request, runtime: RuntimeDep, caller: CallerDep, emr: EmrPath) -> Connector:
+async def get_connector(request: Request, caller: CallerDep, emr: EmrPath) -> Connector:
     """The application's connector for ``emr``; an operation its capability matrix lacks is refused here, before
     any upstream call (``GatewayRoute`` names each route's operation)."""
+    runtime: Runtime = request.app.state.runtime
     connector = await runtime.connectors.connector_for(caller.application.id, caller.client_secret, emr)
     operation = getattr(request.scope.get("route"), "operation", None)
     capabilities = connector.capabilities()

@@ -1,25 +1,39 @@
-"""ASGI middleware: request ids, and an access log that carries no patient data."""
+"""The gateway's one ASGI middleware: request ids, body limits, ``no-store``, request metrics, and an access log
+that carries no patient data.
+
+One layer rather than one per concern: every layer wraps ``send`` once more for every message of every
+response, which the read path pays in full (``bench/read_path.py``).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import random
 import re
 import time
-import uuid
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from medley.api.cache_control import NO_STORE, is_private, no_store_applied
+from medley.api.metrics import count_request
 
 access_log = logging.getLogger("medley.access")
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+def _new_request_id() -> str:
+    # A correlation id, not a secret: the non-cryptographic generator is a tenth of uuid4's cost.
+    return f"{random.getrandbits(128):032x}"
+
+
 class RequestContextMiddleware:
-    """Gives each request an id (``x-request-id``, kept when the client sent a sane one) and logs method,
-    route template, status and duration: never the query string or the body, which may hold PHI."""
+    """Gives each request an id (``x-request-id``, kept when the client sent a sane one), marks private answers
+    and problems ``Cache-Control: no-store`` (``cache_control``), counts the request (``metrics``) and logs
+    method, route template, status and duration: never the query string or the body, which may hold PHI."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_seconds: float = 30.0) -> None:
         self.app = app
@@ -33,9 +47,10 @@ class RequestContextMiddleware:
         incoming = next(
             (v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-request-id"), ""
         )
-        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else _new_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        private = is_private(str(scope.get("path", "")))
         started = time.perf_counter()
         status = 500
         declared = next((v for k, v in scope.get("headers", []) if k == b"content-length"), b"")
@@ -82,19 +97,21 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode()))
-                message["headers"] = headers
+                message["headers"] = no_store_applied(headers, private)
             await send(message)
 
         try:
             await self.app(scope, receive_within_limit, send_with_id)
         finally:
-            route = scope.get("route")
+            template = getattr(scope.get("route"), "path", None) or "<unmatched>"
+            seconds = time.perf_counter() - started
+            count_request(template, str(scope.get("method", "")), status, seconds)
             access_log.info(
                 "%s %s %d %.1fms request_id=%s app=%s",
                 scope.get("method"),
-                getattr(route, "path", None) or "<unmatched>",
+                template,
                 status,
-                (time.perf_counter() - started) * 1000,
+                seconds * 1000,
                 request_id,
                 state.get("application_id", "-"),
             )
@@ -115,6 +132,7 @@ class RequestContextMiddleware:
             (b"content-type", b"application/problem+json"),
             (b"content-length", str(len(body)).encode()),
             (b"x-request-id", request_id.encode()),
+            (b"cache-control", NO_STORE),
             (b"connection", b"close"),
         ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})

@@ -74,7 +74,7 @@ def problem_response(request: Request, error: MedleyError) -> JSONResponse:
             for e in error.errors
         ],
     )
-    # Also set here, not only by NoStoreMiddleware: a 500 is rendered outside every middleware.
+    # Also set here, not only by the edge middleware: a 500 is rendered outside every middleware.
     headers = {"x-request-id": request_id_of(request), "Cache-Control": "no-store", **error.headers}
     return JSONResponse(
         body.model_dump(mode="json"), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE

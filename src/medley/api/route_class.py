@@ -22,9 +22,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 
-from medley.api.deps import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER, authenticate
+from medley.api.deps import SECURITY_REQUIREMENT, authenticate
 from medley.api.problem import problem_response
 from medley.api.runtime import Runtime
+from medley.api.text_input import refuse_nul_characters
+from medley.api.upstream_context import enter_upstream_context
 from medley.connectors.base import Operation
 from medley.domain.errors import DetailCode, MedleyError
 from medley.services.idempotent import IdempotentWrite, Replay
@@ -64,6 +66,22 @@ OPERATIONS: dict[str, str] = {
 }
 
 
+# Answers of these operations are the practice's reference data (clinics, practitioners, services, free time),
+# never a patient's: their audit records name the operation and the path's ids, and the answer is not parsed
+# again for the ids it lists (on the busiest read path, that parse was a tenth of the gateway's own work).
+_REFERENCE_OPERATIONS = frozenset(
+    {
+        "emrs.list",
+        Operation.care_units_list,
+        Operation.resources_list,
+        Operation.resources_get,
+        Operation.schedules_get,
+        Operation.services_list,
+        Operation.timeslots_list,
+    }
+)
+
+
 def _record_ids(path_params: dict[str, Any], response: Response | None) -> tuple[str, ...]:
     ids = [str(v) for k, v in path_params.items() if k.endswith("_id") and k != "care_unit_id"]
     # A body without an "id" key has no record ids: a timeslot list of 300 kB is not parsed again for nothing.
@@ -86,9 +104,7 @@ async def _run_once(request: Request, handler: Handler, key: str, runtime: Runti
             DetailCode.BAD_INPUT,
             path=IDEMPOTENCY_HEADER,
         )
-    caller = await authenticate(
-        request, runtime, request.headers.get(CLIENT_ID_HEADER), request.headers.get(CLIENT_SECRET_HEADER)
-    )
+    caller = await authenticate(request)
     secret = caller.client_secret
     target = request.url.path + ("?" + request.url.query if request.url.query else "")
     fingerprint = runtime.idempotency.fingerprint(
@@ -116,18 +132,28 @@ async def _run_once(request: Request, handler: Handler, key: str, runtime: Runti
 
 
 class GatewayRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # Every gateway route authenticates (``deps.authenticate`` reads the headers itself): say so in OpenAPI.
+        kwargs["openapi_extra"] = {"security": SECURITY_REQUIREMENT, **(kwargs.get("openapi_extra") or {})}
+        super().__init__(path, endpoint, **kwargs)
+
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         operation, template = str(OPERATIONS.get(self.name, self.name)), self.path_format
         # Read by ``deps.get_connector``: an operation outside the EHR's capability matrix is NOT_SUPPORTED.
         self.operation = operation
+        answer_ids = operation not in _REFERENCE_OPERATIONS
 
         async def route_handler(request: Request) -> Response:
             runtime: Runtime = request.app.state.runtime
             key = request.headers.get(IDEMPOTENCY_HEADER)
             response: Response | None = None
             status = 500
+            # Called here rather than declared as dependencies: FastAPI's dependency solving costs more per
+            # node than either check, on every request of the read path.
+            enter_upstream_context(request)
             try:
+                await refuse_nul_characters(request)
                 if key is not None and request.method in _WRITE_METHODS:
                     try:
                         response = await _run_once(request, handler, key, runtime)
@@ -159,7 +185,7 @@ class GatewayRoute(APIRoute):
                             status_code=status,
                             request_id=str(getattr(request.state, "request_id", "")),
                             record_ids=_record_ids(
-                                dict(request.path_params), response if status < 400 else None
+                                request.path_params, response if status < 400 and answer_ids else None
                             ),
                         )
                     )

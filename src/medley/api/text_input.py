@@ -56,7 +56,8 @@ def _nul_location(request: Request) -> str | None:
 
 
 async def refuse_nul_characters(request: Request) -> None:
-    """A router dependency: a NUL anywhere in the path, the query or a JSON body is a 400 ``BAD_INPUT``."""
+    """Called by the gateway's route class before its handler: a NUL anywhere in the path, the query or a JSON
+    body is a 400 ``BAD_INPUT``."""
     where = _nul_location(request) or ("body" if await _body_has_nul(request) else None)
     if where is not None:
         raise MedleyError.bad_request("Text may not contain the NUL character (U+0000).", DetailCode.BAD_INPUT, where)

@@ -122,6 +122,10 @@ class ConnectorPool:
                 f"This application has no '{emr[:32]}' connection.", DetailCode.INVALID_EMR
             )
         key = _Key(application_id, emr, self._fingerprint(connection, client_secret))
+        cached = self._connectors.get(key)
+        if cached is not None:  # the usual case, without the lock: nothing awaits between the lookup and here
+            self._connectors.move_to_end(key)
+            return cached
         async with self._lock:
             cached = self._connectors.get(key)
             if cached is not None:
@@ -147,7 +151,7 @@ class ConnectorPool:
 
     def _fingerprint(self, connection: Connection, client_secret: str) -> str:
         # The secret is part of the key so a wrong secret can never reuse a connector built with the right one.
-        material = f"{connection.id}|{connection.created_at.isoformat()}|{client_secret}"
+        material = f"{connection.id}|{connection.created_at.timestamp()}|{client_secret}"
         return hashlib.sha256(material.encode()).hexdigest()
 
     def _build(self, connection: Connection, client_secret: str) -> Connector:

@@ -14,8 +14,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from medley.store.audit_ids import audited_id
@@ -68,7 +69,9 @@ async def record_many(store: Store, events: Sequence[AuditEvent]) -> None:
     if not events:
         return
     async with store.sessions() as session, session.begin():
-        await session.execute(insert(AuditEventRow), [_row_values(event) for event in events])
+        # The table's Core insert, not the ORM entity's: the ORM's bulk path costs several times more per row,
+        # and every request of the gateway writes one.
+        await session.execute(insert(cast(Table, AuditEventRow.__table__)), [_row_values(event) for event in events])
 
 
 async def list_events(store: Store, app_id: str, limit: int = 100) -> list[AuditEvent]:

@@ -19,7 +19,7 @@ import bisect
 import heapq
 from collections import Counter, defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from time import monotonic
 from zoneinfo import ZoneInfo
@@ -50,7 +50,7 @@ _ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
-class _Slot:
+class MirrorSlot:
     start: datetime
     end: datetime
     resource_id: str
@@ -70,33 +70,66 @@ class _Slot:
 
 
 @dataclass(frozen=True, slots=True)
-class _Computed:
+class ComputedSlots:
     version: int
     first_day: date
     zone: ZoneInfo
+    slots: list[MirrorSlot]
+    # Parallel to ``slots``: a read selects index ranges with bisect and slices these lists (C speed), so an
+    # unfiltered two-month read touches in Python only the slots near its edges.
     starts: list[datetime]
-    slots: list[_Slot]
+    jsons: list[bytes]
+    pairs: frozenset[Pair]
+    longest_notice: timedelta
+    longest_duration: timedelta
     # Per resource: a fingerprint of what its slots were computed from, and those slots. A change of the
     # mirror (one booking) recomputes only the resources whose inputs changed.
-    parts: dict[str, tuple[int, list[_Slot]]]
+    parts: dict[str, tuple[int, list[MirrorSlot]]]
     # Per resource and local day, how many appointments it holds (for a daily bookings limit).
     appointments_per_day: dict[str, Counter[date]]
+
+    @classmethod
+    def of(
+        cls,
+        version: int,
+        first_day: date,
+        zone: ZoneInfo,
+        slots: list[MirrorSlot],
+        parts: dict[str, tuple[int, list[MirrorSlot]]],
+        appointments_per_day: dict[str, Counter[date]] | None = None,
+    ) -> ComputedSlots:
+        """``slots`` sorted by start, resource and service."""
+        return cls(
+            version=version,
+            first_day=first_day,
+            zone=zone,
+            slots=slots,
+            starts=[slot.start for slot in slots],
+            jsons=[slot.json for slot in slots],
+            pairs=frozenset((slot.resource_id, slot.service_id) for slot in slots),
+            longest_notice=max((slot.notice for slot in slots), default=timedelta(0)),
+            longest_duration=max((slot.end - slot.start for slot in slots), default=timedelta(0)),
+            parts=parts,
+            appointments_per_day=appointments_per_day or {},
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class MirrorAnswer:
     """Slots selected from the mirror, with the age of the data."""
 
-    found: list[_Slot]
+    found: list[MirrorSlot]
     zone: ZoneInfo
     age_seconds: float
+    rendered: list[bytes] = field(default_factory=list)
+    """Each found slot's JSON, in order."""
 
     @property
     def slots(self) -> list[Timeslot]:
         return [slot.timeslot(self.zone) for slot in self.found]
 
     def json(self) -> bytes:
-        return b"[" + b",".join(slot.json for slot in self.found) + b"]"
+        return b"[" + b",".join(self.rendered) + b"]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +150,7 @@ class MirrorReader:
         # every read asks, so another replica's booking shows on the very next read.
         self._memory_seconds = FRESHNESS_MEMORY_SECONDS if store.is_sqlite else 0.0
         self._remembered: dict[str, tuple[float, _Fresh | None, datetime]] = {}
-        self._computed: dict[tuple[str, str], _Computed] = {}
+        self._computed: dict[tuple[str, str], ComputedSlots] = {}
         self._computing: dict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def forget(self, connection_id: str) -> None:
@@ -193,38 +226,17 @@ class MirrorReader:
             return MirrorAnswer([], ZoneInfo("UTC"), fresh.age_seconds)  # nothing there is bookable online
         if not fresh.limits.enabled:
             return MirrorAnswer([], computed.zone, fresh.age_seconds)
-        wanted = set(pairs)
-        limits = fresh.limits
-        latest = now + limits.horizon
-        found: list[_Slot] = []
-        # A cap per day segment counts every start the EHR would show that day, also those before ``start``.
-        begin = max(start, now)
-        if limits.per_day_segment > 0:
-            begin = max(to_instant(begin.astimezone(computed.zone).date(), time(0), computed.zone), now)
-        shown: Counter[tuple[str, str, date, int]] = Counter()
-        index = bisect.bisect_left(computed.starts, begin)
-        for slot in computed.slots[index:]:
-            if slot.start >= end or slot.start > latest:
-                break
-            if (slot.resource_id, slot.service_id) not in wanted or slot.start < now + max(
-                slot.notice, limits.min_notice
-            ):
-                continue
-            if limits.daily_bookings > 0 and (
-                computed.appointments_per_day.get(slot.resource_id, Counter())[slot.day] >= limits.daily_bookings
-            ):
-                continue
-            if limits.per_day_segment > 0:
-                key = (slot.resource_id, slot.service_id, slot.day, slot.segment)
-                if shown[key] >= limits.per_day_segment:
-                    continue
-                shown[key] += 1
-            if slot.start < start or (ends_by_end and slot.end > end):
-                continue
-            found.append(slot)
-            if first_only:
-                break
-        return MirrorAnswer(found, computed.zone, fresh.age_seconds)
+        return select_offered(
+            computed,
+            set(pairs),
+            start,
+            end,
+            now,
+            fresh.limits,
+            fresh.age_seconds,
+            ends_by_end=ends_by_end,
+            first_only=first_only,
+        )
 
     async def schedule(
         self, connection_id: str, care_unit_id: str, resource_id: str, window: Interval, zone: ZoneInfo
@@ -261,7 +273,9 @@ class MirrorReader:
             return None
         return (answer.slots[0] if answer.found else None), answer.age_seconds
 
-    async def _slots_of(self, connection_id: str, care_unit_id: str, version: int, now: datetime) -> _Computed | None:
+    async def _slots_of(
+        self, connection_id: str, care_unit_id: str, version: int, now: datetime
+    ) -> ComputedSlots | None:
         key = (connection_id, care_unit_id)
         async with self._computing[key]:  # one computation per care unit at a time; the others wait for it
             computed = self._computed.get(key)
@@ -279,8 +293,8 @@ class MirrorReader:
             return computed
 
     async def _compute(
-        self, connection_id: str, care_unit_id: str, version: int, now: datetime, previous: _Computed | None
-    ) -> _Computed | None:
+        self, connection_id: str, care_unit_id: str, version: int, now: datetime, previous: ComputedSlots | None
+    ) -> ComputedSlots | None:
         async with self._store.sessions() as session:
             offerings = (
                 await session.scalars(
@@ -304,7 +318,7 @@ class MirrorReader:
         reusable = (
             previous.parts if previous is not None and (previous.first_day, previous.zone) == (first_day, zone) else {}
         )
-        parts: dict[str, tuple[int, list[_Slot]]] = {}
+        parts: dict[str, tuple[int, list[MirrorSlot]]] = {}
         for resource_id in resources:
             fingerprint = _fingerprint(inputs, resource_id)
             kept = reusable.get(resource_id)
@@ -317,10 +331,111 @@ class MirrorReader:
             resource_id: Counter(start.astimezone(zone).date() for start in starts)
             for resource_id, starts in inputs.appointment_starts.items()
         }
-        return _Computed(version, first_day, zone, [slot.start for slot in slots], slots, parts, per_day)
+        return ComputedSlots.of(version, first_day, zone, slots, parts, per_day)
 
 
-def _order(slot: _Slot) -> tuple[datetime, str, str]:
+def select_offered(
+    computed: ComputedSlots,
+    wanted: set[Pair],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    limits: BookingLimits,
+    age_seconds: float,
+    *,
+    ends_by_end: bool,
+    first_only: bool,
+) -> MirrorAnswer:
+    """The slots of ``computed`` a read may offer: in its window and filters, past the minimum notice and
+    within the booking horizon at ``now``."""
+    slots, starts = computed.slots, computed.starts
+    lo = bisect.bisect_left(starts, max(start, now))
+    hi = min(bisect.bisect_left(starts, end), bisect.bisect_right(starts, now + limits.horizon))
+    min_notice = limits.min_notice
+
+    def offered(index: int) -> bool:
+        slot = slots[index]
+        return (
+            (slot.resource_id, slot.service_id) in wanted
+            and slot.start >= now + max(slot.notice, min_notice)
+            and not (ends_by_end and slot.end > end)
+        )
+
+    def answer(indexes: list[int]) -> MirrorAnswer:
+        return MirrorAnswer(
+            [slots[i] for i in indexes], computed.zone, age_seconds, [computed.jsons[i] for i in indexes]
+        )
+
+    if limits.per_day_segment > 0 or limits.daily_bookings > 0:
+        return answer(
+            _capped(computed, wanted, start, end, now, limits, ends_by_end=ends_by_end, first_only=first_only)
+        )
+    if first_only:
+        first = next((index for index in range(lo, hi) if offered(index)), None)
+        return answer([] if first is None else [first])
+    # Only slots near the edges can fail the notice or the window's end: those are checked one by one, the
+    # rest is taken as a slice when the read wants every combination there is.
+    settled_from = bisect.bisect_left(starts, now + max(computed.longest_notice, min_notice), lo, hi)
+    settled_to = (
+        bisect.bisect_right(starts, end - computed.longest_duration, settled_from, hi) if ends_by_end else hi
+    )
+    if not wanted >= computed.pairs or settled_from >= settled_to:
+        return answer([index for index in range(lo, hi) if offered(index)])
+    head = answer([index for index in range(lo, settled_from) if offered(index)])
+    tail = answer([index for index in range(settled_to, hi) if offered(index)])
+    return MirrorAnswer(
+        head.found + slots[settled_from:settled_to] + tail.found,
+        computed.zone,
+        age_seconds,
+        head.rendered + computed.jsons[settled_from:settled_to] + tail.rendered,
+    )
+
+
+def _capped(
+    computed: ComputedSlots,
+    wanted: set[Pair],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    limits: BookingLimits,
+    *,
+    ends_by_end: bool,
+    first_only: bool,
+) -> list[int]:
+    """The offered slots' indexes under the account's daily caps, slot by slot: a cap per day segment counts
+    every start the EHR would show that day, also those before ``start``."""
+    begin = max(start, now)
+    if limits.per_day_segment > 0:
+        begin = max(to_instant(begin.astimezone(computed.zone).date(), time(0), computed.zone), now)
+    latest = now + limits.horizon
+    shown: Counter[tuple[str, str, date, int]] = Counter()
+    chosen: list[int] = []
+    for index in range(bisect.bisect_left(computed.starts, begin), len(computed.slots)):
+        slot = computed.slots[index]
+        if slot.start >= end or slot.start > latest:
+            break
+        if (slot.resource_id, slot.service_id) not in wanted or slot.start < now + max(
+            slot.notice, limits.min_notice
+        ):
+            continue
+        if limits.daily_bookings > 0 and (
+            computed.appointments_per_day.get(slot.resource_id, Counter())[slot.day] >= limits.daily_bookings
+        ):
+            continue
+        if limits.per_day_segment > 0:
+            key = (slot.resource_id, slot.service_id, slot.day, slot.segment)
+            if shown[key] >= limits.per_day_segment:
+                continue
+            shown[key] += 1
+        if slot.start < start or (ends_by_end and slot.end > end):
+            continue
+        chosen.append(index)
+        if first_only:
+            break
+    return chosen
+
+
+def _order(slot: MirrorSlot) -> tuple[datetime, str, str]:
     return (slot.start, slot.resource_id, slot.service_id)
 
 
@@ -342,7 +457,7 @@ def _fingerprint(inputs: SlotInputs, resource_id: str) -> int:
     )
 
 
-def _resource_slots(inputs: SlotInputs, resource_id: str, zone: ZoneInfo, first_day: date) -> list[_Slot]:
+def _resource_slots(inputs: SlotInputs, resource_id: str, zone: ZoneInfo, first_day: date) -> list[MirrorSlot]:
     """Every slot of one resource's offerings, each local day its own window, no notice or horizon applied."""
     days = [first_day + timedelta(days=n) for n in range(COVER_DAYS)]
     windows = [Interval(to_instant(day, time(0), zone), to_instant(day + _ONE_DAY, time(0), zone)) for day in days]
@@ -366,14 +481,12 @@ def _resource_slots(inputs: SlotInputs, resource_id: str, zone: ZoneInfo, first_
                 found.append((slot_start, resource_id, service_id, slot_start + duration, notice))
     found.sort()
     return [
-        _Slot(
+        MirrorSlot(
             start=start,
             end=end,
             resource_id=resource_id,
             service_id=service_id,
             notice=notice,
-            day=day_segment(start, zone)[0],
-            segment=day_segment(start, zone)[1],
             json=Timeslot(
                 start=start.astimezone(zone),
                 end=end.astimezone(zone),
@@ -382,6 +495,8 @@ def _resource_slots(inputs: SlotInputs, resource_id: str, zone: ZoneInfo, first_
             )
             .model_dump_json()
             .encode(),
+            day=day_segment(start, zone)[0],
+            segment=day_segment(start, zone)[1],
         )
         for start, resource_id, service_id, end, notice in found
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 
 from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
 from medley.api.ids import parse_plain_id, parse_typed_id
@@ -14,7 +14,6 @@ from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import IDEMPOTENCY_HEADER, GatewayRoute
 from medley.api.runtime import Runtime
 from medley.api.schemas import AppointmentBulkUpdate, AppointmentCreate, AppointmentUpdate
-from medley.api.text_input import refuse_nul_characters
 from medley.connectors.base import Connector
 from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import Appointment, AppointmentChange, AppointmentQuery, AppointmentStatus
@@ -25,7 +24,6 @@ router = APIRouter(
     prefix="/api/emrs/{emr}/care-units/{care_unit_id}",
     tags=["Appointments"],
     route_class=GatewayRoute,
-    dependencies=[Depends(refuse_nul_characters)],
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.freshness import freshness_headers
@@ -14,7 +14,6 @@ from medley.api.moments import Moment
 from medley.api.problem import problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.api.schemas import Emr
-from medley.api.text_input import refuse_nul_characters
 from medley.connectors.registry import capabilities_of, known_emrs
 from medley.domain.errors import DetailCode
 from medley.domain.models import CareUnit, HealthcareService, Resource, ScheduleBlock
@@ -22,7 +21,7 @@ from medley.services.availability import AvailabilityReader
 from medley.services.time_windows import resolve_window
 from medley.store.connections import list_connections
 
-router = APIRouter(prefix="/api", route_class=GatewayRoute, dependencies=[Depends(refuse_nul_characters)])
+router = APIRouter(prefix="/api", route_class=GatewayRoute)
 P = "/emrs/{emr}/care-units/{care_unit_id}"
 
 

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from medley.api.deps import CallerDep, RuntimeDep
 from medley.api.event_schemas import Event, EventPage
 from medley.api.problem import problem_responses
 from medley.api.route_class import GatewayRoute
-from medley.api.text_input import refuse_nul_characters
 from medley.domain.errors import DetailCode, MedleyError
 from medley.events.log import MAX_PAGE, UnknownCursor, read_events
 from medley.events.subscriptions import EVENT_TYPES
 
 router = APIRouter(
-    prefix="/api", tags=["Events"], route_class=GatewayRoute, dependencies=[Depends(refuse_nul_characters)]
+    prefix="/api", tags=["Events"], route_class=GatewayRoute
 )
 
 

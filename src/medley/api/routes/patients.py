@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.ids import parse_typed_id
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
-from medley.api.text_input import refuse_nul_characters
 from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import Patient, PatientCreate, PatientQuery
 from medley.services.patient_intake import create_or_find_patient
@@ -20,7 +19,6 @@ router = APIRouter(
     prefix="/api/emrs/{emr}/care-units/{care_unit_id}",
     tags=["Patients"],
     route_class=GatewayRoute,
-    dependencies=[Depends(refuse_nul_characters)],
 )
 
 

@@ -7,14 +7,13 @@ import binascii
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.api.schemas import DocumentCreate, MedicalNoteCreate
-from medley.api.text_input import refuse_nul_characters
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.domain.models import Document, MedicalNote, NewDocument, NewMedicalNote
 from medley.events.changes import EventType
@@ -23,7 +22,6 @@ from medley.services.write_events import record_confirmed_write
 router = APIRouter(
     prefix="/api/emrs/{emr}/care-units/{care_unit_id}",
     route_class=GatewayRoute,
-    dependencies=[Depends(refuse_nul_characters)],
 )
 
 _MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.freshness import DATA_AGE_HEADER, DATA_SOURCE_HEADER, freshness_headers
@@ -13,7 +13,6 @@ from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.api.moments import Moment
 from medley.api.problem import problem_responses
 from medley.api.route_class import GatewayRoute
-from medley.api.text_input import refuse_nul_characters
 from medley.domain.errors import DetailCode
 from medley.domain.models import Timeslot
 from medley.services.availability import AvailabilityReader
@@ -23,7 +22,6 @@ router = APIRouter(
     prefix="/api/emrs/{emr}/care-units/{care_unit_id}",
     tags=["Timeslots"],
     route_class=GatewayRoute,
-    dependencies=[Depends(refuse_nul_characters)],
 )
 
 NEXT_AVAILABLE_HEADER = "X-Next-Available-Start"

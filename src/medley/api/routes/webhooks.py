@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Response, status
+from fastapi import APIRouter, Path, Response, status
 
 from medley.api.deps import CallerDep, RuntimeDep
 from medley.api.event_schemas import (
@@ -17,7 +17,6 @@ from medley.api.event_schemas import (
 )
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
-from medley.api.text_input import refuse_nul_characters
 from medley.events import outbox, subscriptions
 from medley.events.outbox import Delivery
 from medley.events.subscriptions import Subscription
@@ -26,7 +25,6 @@ router = APIRouter(
     prefix="/api/webhooks",
     tags=["Webhooks"],
     route_class=GatewayRoute,
-    dependencies=[Depends(refuse_nul_characters)],
 )
 
 WebhookId = Annotated[str, Path(max_length=40, description="`whk_…`")]
