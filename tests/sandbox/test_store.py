@@ -43,7 +43,7 @@ async def test_migrations_build_exactly_the_declared_tables(seeded_template: See
                 names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
         finally:
             await engine.dispose()
-    assert version == "0002"
+    assert version == "0003"
     assert "alembic_version" not in names, "the default version table is left to the gateway's store"
 
 
