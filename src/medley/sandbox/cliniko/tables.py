@@ -300,6 +300,7 @@ class Attendee(_Timestamps, Base):
     cancellation_reason: Mapped[int | None] = mapped_column(Integer, default=None)
     cancellation_note: Mapped[str | None] = mapped_column(Text, default=None)
     archived_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    patient_case_id: Mapped[int | None] = mapped_column(Id, default=None)
 
     __table_args__ = (
         Index("ix_cliniko_attendees_group", "group_appointment_id"),
