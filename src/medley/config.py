@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     sandbox_rate_limit_per_minute: int = 200
     sandbox_latency_ms: int = 0
     sandbox_faults: str = Field(default="", description="Fault injection spec, see docs/operations.md.")
+    sandbox_attachment_processing_seconds: float = Field(
+        default=2.0, description="How long the Cliniko emulator takes to process an uploaded attachment (0: at once)."
+    )
 
     # The Acuity emulator (docs/acuity-emulator.md).
     sandbox_acuity_user_id: str = DEFAULT_SANDBOX_ACUITY_USER_ID

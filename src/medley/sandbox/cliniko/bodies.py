@@ -151,10 +151,10 @@ class FieldReader:
             self.fail(name, IS_INVALID)
             return None
 
-    def flag(self, name: str) -> Any:
+    def flag(self, name: str, *, nullable: bool = False) -> Any:
         value = self.body.get(name, MISSING)
-        if value is MISSING:
-            return MISSING
+        if value is MISSING or (nullable and value is None):
+            return value
         parsed = parse_flag(value)
         if parsed is None:
             self.fail(name, IS_INVALID)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from medley.sandbox.cliniko.auth import ApiKey
 from medley.sandbox.clock import Clock, utc_now
@@ -22,6 +22,8 @@ class SandboxContext:
     latency_seconds: float = 0.0
     clock: Clock = utc_now
     rng: random.Random = field(default_factory=random.Random)
+    attachment_processing: timedelta = timedelta(0)
+    """How long after its record is created an uploaded attachment finishes processing (0: synchronously)."""
 
     def now(self) -> datetime:
         """The current instant in UTC, whole seconds (Cliniko's wire format has no fractions)."""

@@ -8,6 +8,7 @@ uvicorn (``medley sandbox cliniko``).
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -42,9 +43,11 @@ class ClinikoSandbox:
         faults: str = "",
         clock: Clock = utc_now,
         rng: random.Random | None = None,
+        attachment_processing_seconds: float = 0.0,
     ) -> None:
         """``rate_limit_per_minute`` <= 0 turns the limit off; ``faults`` uses the grammar in
-        ``faults.py`` and is checked here, so a typo fails at start-up rather than at random."""
+        ``faults.py`` and is checked here, so a typo fails at start-up rather than at random.
+        ``attachment_processing_seconds``: how long an upload stays unprocessed, on ``clock`` (0: at once)."""
         self.api_key = api_key
         self.database = Database(database_url)
         self.context = SandboxContext(
@@ -55,6 +58,7 @@ class ClinikoSandbox:
             latency_seconds=max(latency_ms, 0) / 1000,
             clock=clock,
             rng=rng or random.Random(),  # noqa: S311 - fault dice, not cryptography
+            attachment_processing=timedelta(seconds=max(attachment_processing_seconds, 0.0)),
         )
         self.app = create_emulator_app(self.context)
 
@@ -81,6 +85,7 @@ def build_sandbox(settings: Settings) -> ClinikoSandbox:
         rate_limit_per_minute=settings.sandbox_rate_limit_per_minute,
         latency_ms=settings.sandbox_latency_ms,
         faults=settings.sandbox_faults,
+        attachment_processing_seconds=settings.sandbox_attachment_processing_seconds,
     )
 
 

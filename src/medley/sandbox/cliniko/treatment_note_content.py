@@ -4,7 +4,8 @@
 ``description`` and a non-empty ``questions`` list; a question has a ``name``, a ``type`` and, by
 type, an ``answer`` (text, paragraph, date) or ``answers`` (checkboxes, radiobuttons). A violation is
 a 422 whose message names the place, e.g. ``sections/0/questions/1/type must be one of: …``; content
-that is not an object at all gets Cliniko's bare ``must be an object``.
+that is not an object at all gets Cliniko's bare ``must be an object``. Paragraph answers are stored
+sanitised (``paragraph_html.py``); one left empty by that is omitted, as Cliniko asks for empty keys.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import date
 from typing import Any, Final
 
 from medley.sandbox.cliniko.errors import MustBeAnObject, SchemaInvalid
+from medley.sandbox.cliniko.paragraph_html import sanitize_paragraph
 
 QUESTION_TYPES: Final = ("text", "paragraph", "checkboxes", "radiobuttons", "date", "bodycharts")
 _FREE_TEXT_TYPES: Final = frozenset({"text", "paragraph", "date"})
@@ -25,7 +27,8 @@ _DESCRIPTION_MAX = 10_000
 
 
 def validate_content(content: Any) -> dict[str, Any] | None:
-    """Returns the content unchanged when valid; raises ``MustBeAnObject`` or ``SchemaInvalid``."""
+    """Returns the content to store (paragraph answers sanitised) when valid; raises ``MustBeAnObject`` or
+    ``SchemaInvalid``."""
     if content is None:
         return None
     if not isinstance(content, dict):
@@ -33,7 +36,21 @@ def validate_content(content: Any) -> dict[str, Any] | None:
     sections = _non_empty_list(content.get("sections"), "sections")
     for index, section in enumerate(sections):
         _section(section, f"sections/{index}")
-    return content
+    return {**content, "sections": [_sanitised_section(section) for section in sections]}
+
+
+def _sanitised_section(section: dict[str, Any]) -> dict[str, Any]:
+    if "questions" not in section:
+        return section
+    return {**section, "questions": [_sanitised_question(question) for question in section["questions"]]}
+
+
+def _sanitised_question(question: dict[str, Any]) -> dict[str, Any]:
+    if question.get("type") != "paragraph" or "answer" not in question:
+        return question
+    cleaned = {key: value for key, value in question.items() if key != "answer"}
+    answer = sanitize_paragraph(question["answer"])
+    return {**cleaned, "answer": answer} if answer else cleaned
 
 
 def _section(section: Any, where: str) -> None:

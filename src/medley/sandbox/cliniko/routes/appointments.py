@@ -1,7 +1,9 @@
 """Individual appointments: list, show, create, update, cancel, archive and conflicts.
 
 As in Cliniko, overlapping appointments are accepted (``/conflicts`` reports them), and booking
-outside working hours is allowed: refusing a double booking is the caller's job.
+outside working hours is allowed: refusing a double booking is the caller's job. A create with a
+``repeat_rule`` also creates the repeats (``repeats.py``); a cancel with ``apply_to_repeats`` cancels the
+later ones too. ``patient_case_id`` is kept and linked (patient cases themselves are not served).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import JSONResponse, Response
 
@@ -23,8 +25,10 @@ from medley.sandbox.cliniko.errors import CANT_BE_BLANK, NOT_IN_LIST, Validation
 from medley.sandbox.cliniko.filters import Kind, always_null, booleans, ids, instants
 from medley.sandbox.cliniko.listing import Collection, archive_record, find_visible, get_or_404, list_response, path_id
 from medley.sandbox.cliniko.references import check_exists
+from medley.sandbox.cliniko.repeats import business_zone, repeat_starts
 from medley.sandbox.cliniko.responses import created, no_content
 from medley.sandbox.cliniko.serializers import CANCELLATION_REASONS
+from medley.sandbox.cliniko.structured_fields import read_repeat_rule
 from medley.sandbox.cliniko.tables import (
     AppointmentType,
     Business,
@@ -52,7 +56,7 @@ APPOINTMENTS = Collection(
         "id": ids(IndividualAppointment.id),
         "patient_id": ids(IndividualAppointment.patient_id),
         "practitioner_id": ids(IndividualAppointment.practitioner_id),
-        "repeated_from_id": always_null(Kind.ID),
+        "repeated_from_id": ids(IndividualAppointment.repeated_from_id),
         "starts_at": instants(IndividualAppointment.starts_at),
         "updated_at": instants(IndividualAppointment.updated_at),
     },
@@ -125,6 +129,8 @@ async def create_appointment(request: Request, session: WriteSession, urls: Urls
         relation: reader.record_id(f"{relation}_id", relation=relation, required=True) for relation in _RELATIONS
     }
     notes = reader.text("notes", max_length=None)
+    repeat_rule = read_repeat_rule(reader)
+    patient_case_id = reader.record_id("patient_case_id", relation="patient_case")
     await _check_references(session, reader, references)
     duration = await _duration(session, references["appointment_type"])
     if isinstance(starts_at, datetime) and not isinstance(ends_at, datetime) and duration is not None:
@@ -143,12 +149,44 @@ async def create_appointment(request: Request, session: WriteSession, urls: Urls
         notes=notes if isinstance(notes, str) else None,
         did_not_arrive=False,
         patient_arrived=False,
+        repeat_rule=repeat_rule if isinstance(repeat_rule, dict) else None,
+        patient_case_id=patient_case_id if isinstance(patient_case_id, int) else None,
         created_at=now,
         updated_at=now,
     )
     session.add(appointment)
+    await session.flush()
+    await _add_repeats(session, appointment)
     await session.commit()
     return created(await _render_one(session, urls, appointment))
+
+
+async def _add_repeats(session: AsyncSession, first: IndividualAppointment) -> None:
+    length = first.ends_at - first.starts_at
+    zone = await business_zone(session, first.business_id)
+    for start in repeat_starts(first.starts_at, first.repeat_rule, zone):
+        repeat = IndividualAppointment(
+            **{name: getattr(first, name) for name in _COPIED_TO_REPEATS},
+            starts_at=start,
+            ends_at=start + length,
+            did_not_arrive=False,
+            patient_arrived=False,
+            repeated_from_id=first.id,
+        )
+        session.add(repeat)
+
+
+_COPIED_TO_REPEATS = (
+    "patient_id",
+    "practitioner_id",
+    "appointment_type_id",
+    "business_id",
+    "notes",
+    "repeat_rule",
+    "patient_case_id",
+    "created_at",
+    "updated_at",
+)
 
 
 @router.patch("/individual_appointments/{appointment_id}")
@@ -170,6 +208,8 @@ async def update_appointment(
     ends_at: Any = reader.instant("ends_at")
     recompute_end = (reader.has("ends_at") and ends_at is None) or (reader.has("starts_at") and ends_at is MISSING)
     notes = reader.text("notes", max_length=None)
+    patient_case_id = reader.record_id("patient_case_id", relation="patient_case")
+    repeat_rule = read_repeat_rule(reader)
     flags = {name: reader.flag(name) for name in ("did_not_arrive", "patient_arrived")}
     type_id = references.get("appointment_type", appointment.appointment_type_id)
     if recompute_end and isinstance(starts_at, datetime):
@@ -185,6 +225,11 @@ async def update_appointment(
     appointment.starts_at, appointment.ends_at = starts_at, ends_at
     if notes is not MISSING:
         appointment.notes = notes
+    if patient_case_id is not MISSING:
+        appointment.patient_case_id = patient_case_id
+    if repeat_rule is not MISSING:
+        # Stored as the appointment's rule; repeats are made only when an appointment is created.
+        appointment.repeat_rule = repeat_rule
     for name, value in flags.items():
         if value is not MISSING:
             setattr(appointment, name, value)
@@ -207,11 +252,29 @@ async def cancel_appointment(
     elif reason not in CANCELLATION_REASONS:
         reader.fail("cancellation_reason", NOT_IN_LIST)
     note = reader.text("cancellation_note", max_length=None)
+    to_repeats = reader.flag("apply_to_repeats")
     reader.raise_if_invalid()
     now = context.now()
     appointment.cancelled_at = appointment.updated_at = now
     appointment.cancellation_reason = reason
     appointment.cancellation_note = note if isinstance(note, str) else None
+    if to_repeats is True:
+        # The later occurrences of the same series (made from the same first appointment), not the earlier.
+        series = appointment.repeated_from_id or appointment.id
+        await session.execute(
+            update(IndividualAppointment)
+            .where(
+                IndividualAppointment.repeated_from_id == series,
+                IndividualAppointment.starts_at > appointment.starts_at,
+                IndividualAppointment.cancelled_at.is_(None),
+            )
+            .values(
+                cancelled_at=now,
+                updated_at=now,
+                cancellation_reason=reason,
+                cancellation_note=appointment.cancellation_note,
+            )
+        )
     await session.commit()
     return no_content()
 

@@ -1,5 +1,5 @@
-"""Working hours and free time: daily_availabilities, availability_blocks, available_times and
-next_available_time."""
+"""Working hours and free time: daily_availabilities, availability_blocks (listed, shown and created, as
+the official document defines them), available_times and next_available_time."""
 
 from __future__ import annotations
 
@@ -20,12 +20,17 @@ from medley.sandbox.cliniko.availability import (
     local_today,
     time_frame,
 )
+from medley.sandbox.cliniko.bodies import FieldReader, read_json_object
 from medley.sandbox.cliniko.context import SandboxContext
-from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep
+from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteSession
 from medley.sandbox.cliniko.errors import RecordNotFound
 from medley.sandbox.cliniko.filters import ids, instants
 from medley.sandbox.cliniko.listing import Collection, ensure_exists, find_visible, list_response, path_id
 from medley.sandbox.cliniko.pagination import envelope, page_links, read_page_request
+from medley.sandbox.cliniko.references import check_exists
+from medley.sandbox.cliniko.repeats import business_zone, repeat_starts
+from medley.sandbox.cliniko.responses import created
+from medley.sandbox.cliniko.structured_fields import read_repeat_rule
 from medley.sandbox.cliniko.tables import AvailabilityBlock, Business, DailyAvailability, Practitioner
 from medley.sandbox.cliniko.urls import Urls
 
@@ -117,6 +122,57 @@ async def list_availability_blocks(request: Request, session: ReadSession, urls:
         return [serializers.availability_block(row, urls) for row in rows]
 
     return await list_response(request, session, urls, AVAILABILITY_BLOCKS, select(AvailabilityBlock), render)
+
+
+AVAILABILITY_BLOCK_MAX_REPEATS = 100
+"""The document allows availability blocks 100 repeats (appointments and unavailable blocks 51)."""
+
+
+@router.post("/availability_blocks")
+async def create_availability_block(
+    request: Request, session: WriteSession, urls: UrlsDep, context: ContextDep
+) -> Response:
+    """Extra working time; with a ``repeat_rule`` its repeats too (``repeats.py``)."""
+    reader = FieldReader(await read_json_object(request))
+    business_id = reader.record_id("business_id", relation="business", required=True)
+    practitioner_id = reader.record_id("practitioner_id", relation="practitioner", required=True)
+    starts_at = reader.instant("starts_at", required=True)
+    ends_at = reader.instant("ends_at", required=True)
+    repeat_rule = read_repeat_rule(reader, max_repeats=AVAILABILITY_BLOCK_MAX_REPEATS)
+    await check_exists(
+        session, reader, {"business": (Business, business_id), "practitioner": (Practitioner, practitioner_id)}
+    )
+    if isinstance(starts_at, datetime) and isinstance(ends_at, datetime) and ends_at <= starts_at:
+        reader.fail("ends_at", "must be after starts_at")
+    reader.raise_if_invalid()
+    now = context.now()
+    block = AvailabilityBlock(
+        business_id=business_id,
+        practitioner_id=practitioner_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        repeat_rule=repeat_rule if isinstance(repeat_rule, dict) else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(block)
+    await session.flush()
+    zone = await business_zone(session, block.business_id)
+    for start in repeat_starts(block.starts_at, block.repeat_rule, zone):
+        session.add(
+            AvailabilityBlock(
+                business_id=block.business_id,
+                practitioner_id=block.practitioner_id,
+                starts_at=start,
+                ends_at=start + (block.ends_at - block.starts_at),
+                repeat_rule=block.repeat_rule,
+                repeated_from_id=block.id,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    await session.commit()
+    return created(serializers.availability_block(block, urls))
 
 
 @router.get("/availability_blocks/{availability_block_id}")

@@ -1,7 +1,9 @@
 """Patients: list (``q[]`` on Cliniko's fields), show, create, update, archive and unarchive.
 
 ``DELETE`` archives, as in Cliniko's current API. A PATCH with ``patient_phone_numbers`` replaces the
-whole list; ``normalized_number`` and ``label`` are computed, never written.
+whole list; ``normalized_number`` and ``label`` are computed, never written. Every field the official
+document defines for the request is read: stored and returned, or (``unsubscribe_sms_marketing``, which
+is write-only) applied to the field it stands for.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from medley.sandbox.cliniko import serializers
 from medley.sandbox.cliniko.bodies import MISSING, FieldReader, read_json_object
 from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteSession
 from medley.sandbox.cliniko.errors import CANT_BE_BLANK, IS_INVALID, NOT_IN_LIST
-from medley.sandbox.cliniko.filters import Kind, always_null, dates, ids, instants, strings
+from medley.sandbox.cliniko.filters import booleans, dates, ids, instants, strings
 from medley.sandbox.cliniko.listing import Collection, archive_record, find_visible, get_or_404, list_response, path_id
 from medley.sandbox.cliniko.responses import created, no_content
+from medley.sandbox.cliniko.structured_fields import read_custom_fields, read_pronouns
 from medley.sandbox.cliniko.tables import Patient
 from medley.sandbox.cliniko.time_zones import is_known_zone
 
@@ -29,7 +32,7 @@ router = APIRouter()
 PATIENTS = Collection(
     "patients",
     {
-        "accepted_privacy_policy": always_null(Kind.BOOLEAN),
+        "accepted_privacy_policy": booleans(Patient.accepted_privacy_policy),
         "archived_at": instants(Patient.archived_at),
         "created_at": instants(Patient.created_at),
         "date_of_birth": dates(Patient.date_of_birth),
@@ -61,8 +64,23 @@ _PLAIN_TEXT_FIELDS: Final = (
     "occupation",
     "old_reference_id",
     "medicare",
+    "medicare_reference_number",
+    "emergency_contact",
+    "referral_source",
 )
+_LONG_TEXT_FIELDS: Final = ("notes", "appointment_notes", "invoice_default_to", "invoice_extra_information")
+_FLAGS: Final = (
+    "accepted_privacy_policy",
+    "accepted_email_marketing",
+    "receives_confirmation_emails",
+    "receives_cancellation_emails",
+)
+_RELATION_IDS: Final = {"concession_type_id": "concession_type", "referring_doctor_id": "referring_doctor"}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The document's pattern for an Australian DVA file number (read case-insensitively, as Rails does).
+_DVA_CARD_NUMBER = re.compile(
+    r"^[NVQSWT]([A-Z ][0-9]{1,6}|[A-Z]{2}[0-9]{1,5}|[A-Z]{3}[0-9]{1,4})[A-Z]?$", re.IGNORECASE
+)
 _COUNTRY_CODE = re.compile(r"^[A-Za-z]{2}$")
 
 
@@ -74,8 +92,21 @@ def _changes(reader: FieldReader, *, creating: bool) -> dict[str, Any]:
             changes[name] = reader.text(name, required=True)
     for name in _PLAIN_TEXT_FIELDS:
         changes[name] = reader.text(name)
-    changes["notes"] = reader.text("notes", max_length=None)
-    changes["email"] = _email(reader)
+    for name in _LONG_TEXT_FIELDS:
+        changes[name] = reader.text(name, max_length=None)
+    for name in _FLAGS:
+        changes[name] = reader.flag(name, nullable=True)
+    for name, relation in _RELATION_IDS.items():
+        # Concession types and contacts are not served: any well-formed id is kept and linked.
+        changes[name] = reader.record_id(name, relation=relation)
+    changes["email"] = _email(reader, "email")
+    changes["invoice_email"] = _email(reader, "invoice_email")
+    changes["dva_card_number"] = _dva_card_number(reader)
+    changes["pronouns"] = read_pronouns(reader)
+    changes["custom_fields"] = read_custom_fields(reader)
+    if reader.flag("unsubscribe_sms_marketing") is True:
+        # Write-only: the patient opts out of SMS marketing, which accepted_sms_marketing then shows.
+        changes["accepted_sms_marketing"] = False
     changes["country_code"] = _country_code(reader)
     changes["date_of_birth"] = reader.day("date_of_birth")
     changes["reminder_type"] = reader.choice("reminder_type", REMINDER_TYPES)
@@ -84,15 +115,26 @@ def _changes(reader: FieldReader, *, creating: bool) -> dict[str, Any]:
     return {name: value for name, value in changes.items() if value is not MISSING}
 
 
-def _email(reader: FieldReader) -> Any:
-    email = reader.text("email")
+def _email(reader: FieldReader, name: str) -> Any:
+    email = reader.text(name)
     if isinstance(email, str):
         email = email.strip()
         if not email:
             return None
         if not _EMAIL.match(email):
-            reader.fail("email", IS_INVALID)
+            reader.fail(name, IS_INVALID)
     return email
+
+
+def _dva_card_number(reader: FieldReader) -> Any:
+    number = reader.text("dva_card_number")
+    if isinstance(number, str):
+        if not number.strip():
+            return None
+        if not _DVA_CARD_NUMBER.match(number):
+            reader.fail("dva_card_number", IS_INVALID)
+            return None
+    return number
 
 
 def _country_code(reader: FieldReader) -> Any:
