@@ -26,7 +26,7 @@ from medley.api.deps import SECURITY_SCHEMES
 from medley.api.metrics import install_metrics
 from medley.api.middleware import RequestContextMiddleware
 from medley.api.problem import install_problem_handlers
-from medley.api.routes import appointments, care_units, events, patients, records, timeslots, webhooks
+from medley.api.routes import appointments, care_units, events, inbound, patients, records, timeslots, webhooks
 from medley.api.runtime import Runtime
 from medley.api.store_outage import install_store_outage_handlers, readiness
 from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
@@ -37,6 +37,7 @@ from medley.observability import configure_logging
 from medley.sandbox.embedded import build_sandboxes
 from medley.services.availability import AvailabilityReader
 from medley.services.connector_pool import ConnectorPool
+from medley.services.inbound import InboundPushes
 from medley.store.applications import Authenticator, ensure_sandbox_application
 from medley.store.audit import AuditWriter
 from medley.store.audit_ids import audit_id_key
@@ -44,6 +45,7 @@ from medley.store.database import Store
 from medley.store.holds import HoldStore
 from medley.store.idempotency import IdempotencyStore
 from medley.store.locks import booking_lock
+from medley.sync.push import GATEWAY_INTERNAL_HOST
 from medley.sync.reader import MirrorReader
 from medley.sync.supervisor import SyncSupervisor
 
@@ -129,7 +131,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             audit=audit,
             holds=HoldStore(store, horizon=timedelta(seconds=settings.write_hold_seconds)),
             availability=AvailabilityReader(connectors, mirror),
+            inbound=InboundPushes(store, settings, connectors, mirror),
         )
+        for sandbox in sandboxes.values():
+            # An embedded emulator with webhooks (Acuity's) delivers them to this app in-process (``sync.push``).
+            route_webhooks = getattr(sandbox, "route_webhooks", None)
+            if route_webhooks is not None:
+                route_webhooks(GATEWAY_INTERNAL_HOST, httpx.ASGITransport(app=app))
         app.state.mirror = mirror
         # The scheduling mirror's sync runs in this process too (and in any `medley worker`), under leases.
         syncing = (
@@ -180,7 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.request_max_bytes,
         body_timeout_seconds=settings.request_body_timeout_seconds,
     )
-    for module in (care_units, timeslots, patients, appointments, records, events, webhooks):
+    for module in (care_units, timeslots, patients, appointments, records, events, webhooks, inbound):
         app.include_router(module.router)
     install_console(app, settings)
     agents = install_mcp(app, settings)

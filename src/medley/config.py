@@ -114,11 +114,29 @@ class Settings(BaseSettings):
     sync_reference_seconds: float = Field(default=300.0, description="Between two reads of reference data.")
     sync_reconcile_seconds: float = Field(default=1800.0, description="Between two full reconciles.")
     sync_lease_seconds: float = Field(default=30.0, description="How long a syncer holds a connection unrenewed.")
+    ehr_webhooks: bool = Field(
+        default=True,
+        description="Register with an EHR's own webhooks (Acuity) where it can reach us: sandbox connections, and live "
+        "ones when MEDLEY_PUBLIC_URL is set.",
+    )
     sync_sample_seconds: float = Field(
         default=300.0, description="Between two comparisons of the EHR's own availability with the mirror (0: never)."
     )
     mirror_max_staleness_seconds: float = Field(
         default=60.0, description="How old the mirror may be before reads go to the EHR live."
+    )
+    mirror_free_time_days: int = Field(
+        default=56,
+        ge=1,
+        le=120,
+        description="Days ahead (today included) whose free time the mirror reads from an EHR that computes it "
+        "itself (Acuity); reads reaching further go live.",
+    )
+    mirror_free_time_refresh_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="Every free day read from such an EHR is read again at least this often: what its API does not "
+        "report (hours, date edits, a service's settings) shows within this time.",
     )
     idempotency_lease_seconds: float = Field(
         default=30.0,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from medley.config import Settings
 from medley.services.availability import AvailabilityReader
 from medley.services.connector_pool import ConnectorPool
+from medley.services.inbound import InboundPushes
 from medley.services.locking import LockFactory
 from medley.store.applications import Authenticator
 from medley.store.audit import AuditWriter
@@ -26,3 +27,4 @@ class Runtime:
     audit: AuditWriter
     holds: HoldStore
     availability: AvailabilityReader | None = None
+    inbound: InboundPushes | None = None  # calls from EHRs' own webhooks

@@ -12,6 +12,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
@@ -71,6 +72,8 @@ class ConnectorPool:
         self._connections: OrderedDict[tuple[str, str], tuple[Connection | None, float]] = OrderedDict()
         self._lock = asyncio.Lock()
         self._unreadable_logged: set[str] = set()
+        # Connectors opened with the master key alone for calls an EHR makes to us, by connection id.
+        self._pushed: dict[str, tuple[datetime, Connector]] = {}
 
     async def _connection(self, application_id: str, emr: str) -> Connection | None:
         key = (application_id, emr)
@@ -114,6 +117,24 @@ class ConnectorPool:
         if credentials is None:
             return None
         return self._connect(connection, credentials)
+
+    async def pushed_connector(self, connection: Connection) -> Connector | None:
+        """The connector that checks and reads an EHR's call about ``connection`` (its own webhooks), opened like
+        the sync's and kept for reuse; ``None`` when this process cannot open it or keeps no mirror of it."""
+        kept = self._pushed.get(connection.id)
+        if kept is not None and kept[0] == connection.created_at:
+            return kept[1]
+        async with self._lock:  # one connector per connection, even for two first calls at once
+            kept = self._pushed.get(connection.id)
+            if kept is not None and kept[0] == connection.created_at:
+                return kept[1]
+            connector = self.build_for_worker(connection)
+            if connector is None:
+                return None
+            self._pushed[connection.id] = (connection.created_at, connector)
+        if kept is not None:  # the connection was added again: its old connector is done with
+            await kept[1].aclose()
+        return connector
 
     async def connector_for(self, application_id: str, client_secret: str, emr: str) -> Connector:
         connection = await self._connection(application_id, emr)
@@ -206,7 +227,8 @@ class ConnectorPool:
 
     async def aclose(self) -> None:
         async with self._lock:
-            connectors = list(self._connectors.values())
+            connectors = list(self._connectors.values()) + [c for _, c in self._pushed.values()]
             self._connectors.clear()
+            self._pushed.clear()
         for connector in connectors:
             await connector.aclose()

@@ -253,6 +253,10 @@ async def _existing(
 def _stale(booking: Booking, read_at: datetime, row: MirrorBookingRow) -> bool:
     """Whether the stored row is newer than ``booking``: a later version, or the same version (whole seconds:
     a write and a cancel within one second share it) read later than this read."""
+    if booking.updated_at is None and row.updated_at is None:
+        # An EHR that versions nothing (Acuity): the read that began later wins, so a slow sync read can never
+        # undo what a webhook's read (or our own write) applied a moment before.
+        return row.read_at is not None and read_at < row.read_at
     if booking.updated_at is None or row.updated_at is None:
         return False
     if booking.updated_at != row.updated_at:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import hmac
 import json
 import logging
 import math
@@ -96,6 +98,7 @@ class AcuityClient:
             raise ValueError("The Acuity base URL must be an absolute http(s) URL.")
         self._base_path = self._base.path.rstrip("/")
         self._authorization = "Basic " + base64.b64encode(f"{user}:{key}".encode()).decode("ascii")
+        self._signing_key = key.encode()  # Acuity signs the webhooks of a key's own registrations with it
         self._deadline = settings.upstream_timeout_seconds
         self._http = httpx.AsyncClient(
             base_url=str(self._base) + "/",
@@ -126,6 +129,12 @@ class AcuityClient:
     def budget_usage(self) -> dict[str, int]:
         used = getattr(self._budget, "used", None)
         return dict(used()) if used is not None else {}
+
+    def signed(self, body: bytes, signature: str) -> bool:
+        """Whether ``signature`` is Acuity's for ``body``: base64 of HMAC-SHA256 of the raw bytes, keyed with this
+        account's API key (reference §10.4), compared in constant time."""
+        expected = base64.b64encode(hmac.new(self._signing_key, body, hashlib.sha256).digest())
+        return hmac.compare_digest(expected, signature.strip().encode("ascii", "replace"))
 
     async def headroom(self) -> int:
         """How many requests the caller's lane could send now without waiting."""

@@ -33,6 +33,7 @@ from medley.connectors.acuity.errors import AcuityNotFound, UnknownOutcome
 from medley.connectors.acuity.practice import PracticeCache, services_of
 from medley.connectors.acuity.sync_reads import AcuitySyncReader, booking_from_acuity
 from medley.connectors.acuity.timeslots import AvailabilityCache, find_next, find_timeslots
+from medley.connectors.acuity.webhooks import AcuityPush
 from medley.connectors.base import BookingGuard, Capabilities, Operation
 from medley.connectors.reconcile import look_again
 from medley.connectors.sync_source import MirrorLink
@@ -137,6 +138,10 @@ class AcuityConnector:
         """What the sync reads: bookings only (for events of changes made in Acuity directly); the mirror
         cannot compute Acuity's availability (see ``timeslots.py``)."""
         return AcuitySyncReader(self._client, self._practice, horizon_days=self._settings.timeslot_max_days)
+
+    def push_source(self) -> AcuityPush:
+        """Acuity's own webhooks (``webhooks.py``): changes made in Acuity reach the mirror within a second."""
+        return AcuityPush(self._client, self._practice)
 
     async def _observe(self, record: dict[str, Any]) -> None:
         """Our own confirmed write goes to the mirror at once: it records the appointment's event."""

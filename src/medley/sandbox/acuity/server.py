@@ -85,6 +85,10 @@ class AcuitySandbox:
                 await sync_id_sequences(session)
                 await session.commit()
 
+    def route_webhooks(self, host: str, transport: httpx.AsyncBaseTransport) -> None:
+        """Webhook deliveries to ``host`` go through ``transport`` (``medley serve`` routes its own host to itself)."""
+        self.context.webhooks.route(host, transport)
+
     async def stop(self) -> None:
         await self.context.webhooks.drain()
         await self.database.dispose()

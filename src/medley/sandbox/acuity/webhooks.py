@@ -61,8 +61,14 @@ class WebhookDispatcher:
 
     def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self._transport = transport
+        self._routes: dict[str, httpx.AsyncBaseTransport] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.log: list[Delivery] = []
+
+    def route(self, host: str, transport: httpx.AsyncBaseTransport) -> None:
+        """Deliver to targets on ``host`` through ``transport`` (the gateway embedding this emulator reaches
+        itself in-process); other targets are reached as before."""
+        self._routes[host] = transport
 
     def send(self, target: str, body: bytes, signed: str) -> None:
         task = asyncio.create_task(self._deliver(target, body, signed))
@@ -78,7 +84,8 @@ class WebhookDispatcher:
         headers = {"content-type": "application/x-www-form-urlencoded", SIGNATURE_HEADER: signed}
         status: int | None = None
         try:
-            async with httpx.AsyncClient(transport=self._transport, timeout=_TIMEOUT_SECONDS) as client:
+            mounts = {f"all://{host}": transport for host, transport in self._routes.items()}
+            async with httpx.AsyncClient(transport=self._transport, mounts=mounts, timeout=_TIMEOUT_SECONDS) as client:
                 status = (await client.post(target, content=body, headers=headers)).status_code
         except httpx.HTTPError as problem:
             logger.info("Acuity emulator: webhook delivery failed (%s)", type(problem).__name__)
