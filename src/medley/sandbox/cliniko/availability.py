@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Integer, Select, bindparam, exists, select, true, union_all
+from sqlalchemy import Select, bindparam, exists, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from medley.sandbox.cliniko.account_settings import BookingLimits
@@ -40,6 +40,7 @@ from medley.sandbox.cliniko.tables import (
     practitioner_appointment_types,
     practitioner_businesses,
 )
+from medley.sandbox.columns import Id
 from medley.scheduling import (
     Interval,
     WeeklyHours,
@@ -72,9 +73,10 @@ class BookableCombination:
 
 
 def _combination_statement() -> Select[str, int, int]:
-    business_id = bindparam("business_id", type_=Integer)
-    practitioner_id = bindparam("practitioner_id", type_=Integer)
-    appointment_type_id = bindparam("appointment_type_id", type_=Integer)
+    # 64-bit ids: an Integer bind is int32 on PostgreSQL, too small for Cliniko's 18-digit ids.
+    business_id = bindparam("business_id", type_=Id)
+    practitioner_id = bindparam("practitioner_id", type_=Id)
+    appointment_type_id = bindparam("appointment_type_id", type_=Id)
     practitioner_ok = exists().where(
         Practitioner.id == practitioner_id,
         Practitioner.active.is_(True),
