@@ -22,9 +22,11 @@ Behaviours worth knowing (documented here because Cliniko and Medley differ):
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -40,6 +42,7 @@ from medley.connectors.cliniko.reference import Practice, ReferenceCache, Shared
 from medley.connectors.cliniko.slot_cache import RedisSlotCache, SlotCache, SlotMemory
 from medley.connectors.cliniko.sync_reads import ClinikoSyncReader, booking_from_cliniko
 from medley.connectors.cliniko.timeslots import find_next, find_timeslots
+from medley.connectors.lanes import request_deadline
 from medley.connectors.reconcile import look_again
 from medley.connectors.sync_source import MirrorLink
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
@@ -82,6 +85,11 @@ MAX_LISTED_RECORDS = 5000
 MAX_DESCRIPTION_CHARS = 255
 CLINIKO_MAX_FILE_BYTES = 25 * 1024 * 1024
 _CLOCK_SKEW = timedelta(minutes=2)
+PROCESSING_WAITS = (0.5, 1.0, 1.5, 2.0)
+"""Pauses before reading again an attachment Cliniko is still processing (it takes seconds): a document
+uploaded and read back at once is served, unless the request's deadline leaves no room to wait."""
+_PROCESSING_MARGIN_SECONDS = 5.0
+"""Deadline time kept for the download itself after the last wait."""
 _ID = re.compile(r"^\d{1,20}$")
 _S3_KEY = re.compile(r"<Key>([^<]+)</Key>")
 
@@ -104,7 +112,6 @@ def cliniko_capabilities(settings: Settings) -> Capabilities:
         booking_guard=BookingGuard.gateway,
         patient_upsert_key=["external_id", "first_name+last_name+birth_date"],
     )
-
 
 
 def _clears_slot_cache(
@@ -755,7 +762,7 @@ class ClinikoConnector:
         _require_id(document_id, DetailCode.INVALID_DOCUMENT_ID, "document")
         missing = MedleyError.not_found("No document with this id for this patient.", DetailCode.INVALID_DOCUMENT_ID)
         try:
-            record = await self._client.get(f"/patient_attachments/{document_id}")
+            record = await self._processed_attachment(document_id)
         except ClinikoNotFound:
             raise missing from None
         if mapping.linked_id(record, "patient") != patient_id:
@@ -783,6 +790,19 @@ class ClinikoConnector:
             format=mapping.text(record.get("content_type")) or file.content_type,
             content=file.content,
         )
+
+    async def _processed_attachment(self, document_id: str) -> JsonObject:
+        """The attachment record, read again after short pauses while Cliniko is still processing it."""
+        record = await self._client.get(f"/patient_attachments/{document_id}")
+        deadline = request_deadline.get()
+        for pause in PROCESSING_WAITS:
+            if record.get("processing_completed") is not False:
+                break
+            if deadline is not None and time.monotonic() + pause + _PROCESSING_MARGIN_SECONDS > deadline:
+                break
+            await asyncio.sleep(pause)
+            record = await self._client.get(f"/patient_attachments/{document_id}")
+        return record
 
     # ---- shared --------------------------------------------------------------------------------
 

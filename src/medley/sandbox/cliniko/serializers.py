@@ -411,7 +411,7 @@ def treatment_note(row: TreatmentNote, urls: Urls) -> dict[str, Any]:
         "practitioner": urls.optional_record("practitioners", row.practitioner_id),
         "treatment_note_template": urls.optional_record("treatment_note_templates", row.treatment_note_template_id),
         "booking": urls.optional_record("bookings", row.booking_id),
-        "attendee": None,
+        "attendee": urls.optional_record("attendees", row.attendee_id),
         "links": urls.self_links(f"treatment_notes/{row.id}"),
     }
     return _without_absent(record, "practitioner", "treatment_note_template", "booking", "attendee")

@@ -315,6 +315,7 @@ class TreatmentNote(_Timestamps, Base):
     practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("cliniko_practitioners.id"))
     treatment_note_template_id: Mapped[int | None] = mapped_column(ForeignKey("cliniko_treatment_note_templates.id"))
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("cliniko_individual_appointments.id"))
+    attendee_id: Mapped[int | None] = mapped_column(Id, default=None, doc="A group appointment's attendee")
     title: Mapped[str | None] = mapped_column(String(255))
     draft: Mapped[bool] = mapped_column(Boolean, default=True)
     finalized_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -32,6 +32,7 @@ from medley.sandbox.cliniko.listing import (
 from medley.sandbox.cliniko.references import check_exists
 from medley.sandbox.cliniko.responses import created, no_content
 from medley.sandbox.cliniko.tables import (
+    Attendee,
     IndividualAppointment,
     Patient,
     Practitioner,
@@ -52,7 +53,7 @@ TREATMENT_NOTES = Collection(
     "treatment_notes",
     {
         "archived_at": instants(TreatmentNote.archived_at),
-        "attendee_id": always_null(Kind.ID),
+        "attendee_id": ids(TreatmentNote.attendee_id),
         "booking_id": ids(TreatmentNote.booking_id),
         "created_at": instants(TreatmentNote.created_at),
         "deleted_at": always_null(Kind.DATETIME),
@@ -145,6 +146,7 @@ async def create_treatment_note(
     patient_id = reader.record_id("patient_id", relation="patient", required=True)
     template_id = reader.record_id("treatment_note_template_id", relation="treatment_note_template")
     booking_id = reader.record_id("booking_id", relation="booking")
+    attendee_id = reader.record_id("attendee_id", relation="attendee")
     title = reader.text("title")
     draft = reader.flag("draft")
     await check_exists(
@@ -154,6 +156,7 @@ async def create_treatment_note(
             "patient": (Patient, patient_id),
             "treatment_note_template": (TreatmentNoteTemplate, template_id),
             "booking": (IndividualAppointment, booking_id),
+            "attendee": (Attendee, attendee_id),
         },
     )
     reader.raise_if_invalid()
@@ -166,6 +169,7 @@ async def create_treatment_note(
         practitioner_id=author.id,
         treatment_note_template_id=template_id if isinstance(template_id, int) else None,
         booking_id=booking_id if isinstance(booking_id, int) else None,
+        attendee_id=attendee_id if isinstance(attendee_id, int) else None,
         title=title if isinstance(title, str) else (template.name if template is not None else UNTITLED),
         draft=is_draft,
         finalized_at=None if is_draft else now,
@@ -192,12 +196,14 @@ async def update_treatment_note(
     draft = reader.flag("draft")
     template_id = reader.record_id("treatment_note_template_id", relation="treatment_note_template")
     booking_id = reader.record_id("booking_id", relation="booking")
+    attendee_id = reader.record_id("attendee_id", relation="attendee")
     await check_exists(
         session,
         reader,
         {
             "treatment_note_template": (TreatmentNoteTemplate, template_id),
             "booking": (IndividualAppointment, booking_id),
+            "attendee": (Attendee, attendee_id),
         },
     )
     reader.raise_if_invalid()
@@ -210,6 +216,8 @@ async def update_treatment_note(
         note.treatment_note_template_id = template_id
     if booking_id is not MISSING:
         note.booking_id = booking_id
+    if attendee_id is not MISSING:
+        note.attendee_id = attendee_id
     if isinstance(draft, bool) and draft != note.draft:
         note.draft = draft
         note.finalized_at = None if draft else now
