@@ -55,6 +55,7 @@ async def test_every_documented_operation_answers_in_the_documented_shape(
     await _unavailable_blocks(api, bookable)
     await _treatment_notes(api, ids, appointment_id)
     await _attachments(api, sandbox, ids)
+    await _group_appointments(api, bookable, ids)
     assert not api.failures, "\n".join(sorted(set(api.failures))[:80])
     assert set(operations()) - api.exercised == set()
 
@@ -309,3 +310,47 @@ async def _attachments(api: Conformance, sandbox: ClinikoSandbox, ids: dict[str,
     await api.json("GET /patients/{patient_id}/patient_attachments", f"/patients/{patient}/patient_attachments")
     await api.call("POST /patient_attachments/{attachment_id}/archive", path + "/archive")
     await api.call("DELETE /patient_attachments/{attachment_id}", path)
+
+
+async def _group_appointments(api: Conformance, bookable: Bookable, ids: dict[str, str]) -> None:
+    seeded = await api.json("GET /group_appointments", params={"per_page": 100, "q[]": "archived_at:*"})
+    group = seeded["group_appointments"][0]
+    await api.json("GET /group_appointments/{group_appointment_id}", f"/group_appointments/{group['id']}")
+    await api.json("GET /bookings", params={"q[]": [f"id:={group['id']}", f"patient_ids:~{group['patient_ids'][0]}"]})
+    await api.json("GET /bookings/{booking_id}", f"/bookings/{group['id']}")
+    seats = await api.json(
+        "GET /group_appointments/{group_appointment_id}/attendees",
+        f"/group_appointments/{group['id']}/attendees",
+        params={"q[]": "cancelled_at:*"},
+    )
+    await api.json("GET /attendees", params={"per_page": 100, "q[]": "cancelled_at:?"})
+    await api.json("GET /attendees/{attendee_id}", f"/attendees/{seats['attendees'][0]['id']}")
+    kind = await _first_id(api, "GET /appointment_types", "appointment_types")
+    starts_at = datetime.combine(bookable.last_day, datetime.min.time(), bookable.zone) + timedelta(hours=7)
+    created = await api.json(
+        "POST /group_appointments",
+        json={
+            "starts_at": _z(starts_at),
+            "practitioner_id": bookable.practitioner_id,
+            "appointment_type_id": kind,
+            "business_id": bookable.business_id,
+            "max_attendees": 4,
+            "notes": "Early class",
+            "repeat_rule": {"repeat_type": "Weekly", "repeating_interval": 1, "number_of_repeats": 2},
+        },
+    )
+    path = f"/group_appointments/{created['id']}"
+    await api.json("PATCH /group_appointments/{group_appointment_id}", path, json={"ends_at": None, "notes": None})
+    await api.json("GET /group_appointments/{group_appointment_id}/conflicts", path + "/conflicts")
+    seat = await api.json(
+        "POST /attendees", json={"booking_id": created["id"], "patient_id": ids["new_patient"], "notes": "First class"}
+    )
+    seat_path = f"/attendees/{seat['id']}"
+    await api.json("PATCH /attendees/{attendee_id}", seat_path, json={"arrived": True})
+    await api.call("PATCH /attendees/{attendee_id}/cancel", seat_path + "/cancel", json={"cancellation_reason": 40})
+    await api.json("GET /attendees/{attendee_id}", seat_path, params={"q[]": "cancelled_at:*"})
+    await api.call("POST /attendees/{attendee_id}/archive", seat_path + "/archive")
+    await api.call("DELETE /attendees/{attendee_id}", seat_path)
+    await api.call("POST /group_appointments/{group_appointment_id}/archive", path + "/archive")
+    await api.json("GET /group_appointments/{group_appointment_id}", path, params={"q[]": "archived_at:*"})
+    await api.call("DELETE /group_appointments/{group_appointment_id}", path)

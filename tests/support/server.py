@@ -38,7 +38,8 @@ def running_medley(
     health_path: str = "/health",
     timeout: float = 60.0,
 ) -> Iterator[str]:
-    """Start ``medley <command>`` and yield its base URL once it answers; stop it afterwards.
+    """Start ``medley <command>`` (``serve``, ``sandbox acuity``, …) and yield its base URL once it answers; stop
+    it afterwards.
 
     ``free_port`` releases the port before the child binds it, so under parallel load another process can take
     it in between: the child then exits with "address already in use" and is started again on another port.
@@ -62,10 +63,10 @@ def _running_once(
 ) -> Iterator[str]:
     port = free_port()
     full_env = {**os.environ, "MEDLEY_DATA_DIR": str(data_dir), **env}
-    path = log_path or data_dir / f"{command}-{port}.log"
+    path = log_path or data_dir / f"{command.replace(' ', '-')}-{port}.log"
     log = open(path, "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "medley.cli", command, "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "medley.cli", *command.split(), "--host", "127.0.0.1", "--port", str(port)],
         env=full_env,
         stdout=log,
         stderr=subprocess.STDOUT,

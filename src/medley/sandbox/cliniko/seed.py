@@ -45,6 +45,8 @@ from medley.sandbox.cliniko.seed_data import (
     CANCELLATION_REASON_WEIGHTS,
     COMPLAINTS,
     DOCUMENTED_PATIENTS,
+    FIRST_ATTENDEE_ID,
+    GROUP_CLASSES,
     NICKNAMES,
     OCCUPATIONS,
     ONLINE_BOOKINGS_SETTINGS,
@@ -63,6 +65,7 @@ from medley.sandbox.cliniko.seed_data import (
     BusinessSeed,
     ComplaintKind,
     ComplaintSeed,
+    GroupClassSeed,
     Outcome,
     PatientSeed,
     PhoneSeed,
@@ -113,6 +116,8 @@ class PracticeRows:
     unavailable_blocks: list[Row] = field(default_factory=list)
     patients: list[Row] = field(default_factory=list)
     appointments: list[Row] = field(default_factory=list)
+    group_appointments: list[Row] = field(default_factory=list)
+    attendees: list[Row] = field(default_factory=list)
     treatment_notes: list[Row] = field(default_factory=list)
     patient_attachments: list[Row] = field(default_factory=list)
     settings: list[Row] = field(default_factory=list)
@@ -133,6 +138,8 @@ class PracticeRows:
             (tables.UnavailableBlock, self.unavailable_blocks),
             (tables.Patient, self.patients),
             (tables.IndividualAppointment, self.appointments),
+            (tables.GroupAppointment, self.group_appointments),
+            (tables.Attendee, self.attendees),
             (tables.TreatmentNote, self.treatment_notes),
             (tables.PatientAttachment, self.patient_attachments),
             (tables.AccountSetting, self.settings),
@@ -273,6 +280,7 @@ class _PracticeBuilder:
         self._add_working_hours()
         self._add_blocks()
         self._add_patients()
+        self._add_group_classes()
         bookings = _Scheduler(self).bookings()
         self._add_appointments_and_notes(bookings)
         self._add_attachments()
@@ -508,6 +516,107 @@ class _PracticeBuilder:
             self.rows.patients.append(_patient_row(patient, created, archived_at))
         self.rows.patients.sort(key=lambda row: int(row["id"]))
 
+    # --- group classes ---------------------------------------------------------------------------------
+
+    def _add_group_classes(self) -> None:
+        """Every occurrence of every weekly class, and who comes; placed before the individual appointments."""
+        next_attendee_id = FIRST_ATTENDEE_ID
+        for series in GROUP_CLASSES:
+            regulars = self._class_regulars(series)
+            for week in range(series.first_week, series.last_week + 1):
+                group, attendees = self._class_occurrence(series, week, regulars, next_attendee_id)
+                self.rows.group_appointments.append(group)
+                self.rows.attendees.extend(attendees)
+                next_attendee_id += len(attendees)
+
+    def _class_regulars(self, series: GroupClassSeed) -> list[int]:
+        candidates = [
+            p.id
+            for p in _generated_patients()
+            if p.home_business_id == series.business_id and not p.archived and p.purpose is None
+        ]
+        return _rng("class regulars", series.id).sample(candidates, series.regulars)
+
+    def _class_occurrence(
+        self, series: GroupClassSeed, week: int, regulars: Sequence[int], first_attendee_id: int
+    ) -> tuple[Row, list[Row]]:
+        group_id = series.id + week - series.first_week
+        rng = _rng("class", group_id)
+        now = self.calendar.reference_now()
+        kind = self.types[series.appointment_type_id]
+        day = self.calendar.day(week, series.day)
+        zone = self.zones[series.business_id]
+        starts_at = _at(day, series.starts_at, zone)
+        ends_at = starts_at + timedelta(minutes=kind.duration_in_minutes)
+        first_start = _at(self.calendar.day(series.first_week, series.day), series.starts_at, zone)
+        created = min(first_start - timedelta(days=9), now)  # the series is entered at once, as Cliniko repeats
+        archived_at = min(starts_at - timedelta(days=3), now) if week == series.called_off_week else None
+        seats = kind.max_attendees if week == series.full_week else rng.randint(3, kind.max_attendees - 1)
+        cancels = week != series.full_week and (week == -1 or rng.random() < 0.35)
+        attendees: list[Row] = []
+        for index, patient_id in enumerate(rng.sample(list(regulars), seats + int(cancels))):
+            joined = max(created, min(starts_at - timedelta(days=rng.randint(2, 20), hours=rng.randint(0, 9)), now))
+            row: Row = {
+                "id": first_attendee_id + index,
+                "group_appointment_id": group_id,
+                "patient_id": patient_id,
+                "arrived": day < self.calendar.today and archived_at is None,
+                "notes": None,
+                "cancelled_at": None,
+                "cancellation_reason": None,
+                "cancellation_note": None,
+                "archived_at": None,
+                "created_at": joined,
+                "updated_at": ends_at + timedelta(minutes=10) if day < self.calendar.today else joined,
+            }
+            if cancels and index == seats:
+                reason, note = _random_cancellation(rng.random(), rng)
+                cancelled_at = max(joined, min(starts_at - timedelta(hours=rng.randint(3, 40)), now))
+                row.update(arrived=False, cancelled_at=cancelled_at, cancellation_reason=reason)
+                row.update(cancellation_note=note, updated_at=cancelled_at)
+            attendees.append(row)
+        # Adding or cancelling an attendee changes the class's patient_ids, so it touches the class too.
+        touched = [created, *(a["created_at"] for a in attendees), *(a["cancelled_at"] or created for a in attendees)]
+        group: Row = {
+            "id": group_id,
+            "business_id": series.business_id,
+            "practitioner_id": series.practitioner_id,
+            "appointment_type_id": series.appointment_type_id,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "max_attendees": kind.max_attendees,
+            "notes": series.notes if archived_at is None else "Called off: the pool is closed for maintenance.",
+            "repeat_rule": {
+                "repeat_type": "Weekly",
+                "repeating_interval": 1,
+                "number_of_repeats": series.last_week - series.first_week,
+            },
+            "repeated_from_id": None if week == series.first_week else series.id,
+            "archived_at": archived_at,
+            "created_at": created,
+            "updated_at": max([*touched, archived_at or created]),
+        }
+        return group, attendees
+
+    def class_busy_time(self) -> list[tuple[int, Interval]]:
+        """``(practitioner, interval)`` of every class that takes place (a called-off one frees its time)."""
+        return [
+            (row["practitioner_id"], Interval(row["starts_at"], row["ends_at"]))
+            for row in self.rows.group_appointments
+            if row["archived_at"] is None
+        ]
+
+    def class_attendances(self) -> list[tuple[int, date]]:
+        """``(patient, local day)`` of every seat taken, so nobody is also booked elsewhere that day."""
+        by_id = {row["id"]: row for row in self.rows.group_appointments}
+        found = []
+        for attendee in self.rows.attendees:
+            group = by_id[attendee["group_appointment_id"]]
+            if attendee["cancelled_at"] is None and group["archived_at"] is None:
+                zone = self.zones[group["business_id"]]
+                found.append((attendee["patient_id"], group["starts_at"].astimezone(zone).date()))
+        return found
+
     # --- appointments and notes -----------------------------------------------------------------------
 
     def _add_appointments_and_notes(self, bookings: list[_Booking]) -> None:
@@ -704,6 +813,10 @@ class _Scheduler:
             self.extra_hours.setdefault((extra.practitioner_id, day), []).append((extra.business_id, interval))
         for block in UNAVAILABLE_BLOCKS:
             self.busy[block.practitioner_id].append(Interval(*builder.unavailable_interval(block.id)))
+        for practitioner_id, interval in builder.class_busy_time():
+            self.busy[practitioner_id].append(interval)
+        for patient_id, day in builder.class_attendances():
+            self.pools.book(patient_id, day)
 
     def bookings(self) -> list[_Booking]:
         bookings = [self._pinned(index) for index in range(len(PINNED_APPOINTMENTS))]

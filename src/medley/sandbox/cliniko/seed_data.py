@@ -1161,6 +1161,50 @@ AVAILABILITY_BLOCKS: Final[tuple[AvailabilityBlockSeed, ...]] = (
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Group classes (Cliniko's group appointments and their attendees; attendee ids 160001…)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupClassSeed:
+    """A weekly class: one group appointment a week, ids ``id``, ``id + 1``, … from ``first_week`` on.
+
+    Each occurrence seats some of the class's ``regulars`` (patients of its clinic, drawn in seed.py).
+    """
+
+    id: int
+    practitioner_id: int
+    business_id: int
+    appointment_type_id: int
+    day: int
+    starts_at: str
+    first_week: int
+    last_week: int
+    regulars: int
+    notes: str
+    called_off_week: int  # deleted (archived) in Cliniko, which has no cancel for a group appointment
+    full_week: int  # every seat taken
+
+
+GROUP_CLASSES: Final[tuple[GroupClassSeed, ...]] = (
+    GroupClassSeed(
+        id=150001,
+        practitioner_id=2004,
+        business_id=1002,
+        appointment_type_id=3008,
+        day=THURSDAY,
+        starts_at="17:30",
+        first_week=-4,
+        last_week=3,
+        regulars=9,
+        notes="Warm-water rehab class. Bring a towel and a water bottle.",
+        called_off_week=1,
+        full_week=2,
+    ),
+)
+FIRST_ATTENDEE_ID: Final = 160001
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Patients
 
 

@@ -13,9 +13,11 @@ from typing import Any
 
 from medley.sandbox.cliniko.tables import (
     AppointmentType,
+    Attendee,
     AvailabilityBlock,
     Business,
     DailyAvailability,
+    GroupAppointment,
     IndividualAppointment,
     Patient,
     PatientAttachment,
@@ -380,6 +382,69 @@ def individual_appointment(row: IndividualAppointment, urls: Urls, patient_name:
         "links": urls.self_links(f"individual_appointments/{row.id}"),
     }
     return _without_absent(record, "repeated_from", "patient_case")
+
+
+def group_appointment(row: GroupAppointment, urls: Urls, patient_ids: Sequence[int]) -> dict[str, Any]:
+    """A class; ``patient_ids`` are its attendees who have not cancelled (nor been archived)."""
+    record = {
+        "id": str(row.id),
+        "starts_at": instant(row.starts_at),
+        "ends_at": instant(row.ends_at),
+        "max_attendees": row.max_attendees,
+        "notes": row.notes,
+        "patient_ids": [str(patient_id) for patient_id in patient_ids],
+        "archived_at": instant(row.archived_at),
+        "deleted_at": None,
+        "telehealth_url": f"{urls.root}/appointments/{row.id}/connect",
+        "repeat_rule": row.repeat_rule,
+        "repeated_from": urls.optional_record("group_appointments", row.repeated_from_id),
+        "repeats": urls.relation(f"group_appointments?q[]=repeated_from_id:={row.id}"),
+        **_timestamps(row),
+        "appointment_type": urls.record("appointment_types", row.appointment_type_id),
+        "business": urls.record("businesses", row.business_id),
+        "practitioner": urls.record("practitioners", row.practitioner_id),
+        "attendees": urls.relation(f"group_appointments/{row.id}/attendees"),
+        "conflicts": urls.relation(f"group_appointments/{row.id}/conflicts"),
+        "links": urls.self_links(f"group_appointments/{row.id}"),
+    }
+    return _without_absent(record, "repeated_from")
+
+
+def attendee(row: Attendee, urls: Urls) -> dict[str, Any]:
+    """A patient's seat in a class. Its ``telehealth_url`` is the patient's own link (the class's is the
+    practitioner's); reminders, invoices and forms are not modelled (counts 0, links to unserved lists)."""
+    reason = row.cancellation_reason
+    record = {
+        "id": str(row.id),
+        "arrived": row.arrived,
+        "notes": row.notes,
+        "cancelled_at": instant(row.cancelled_at),
+        "cancellation_reason": reason,
+        "cancellation_reason_description": CANCELLATION_REASONS.get(reason) if reason is not None else None,
+        "cancellation_note": row.cancellation_note,
+        "cancellation_url": None,
+        "archived_at": instant(row.archived_at),
+        "deleted_at": None,
+        "booking_ip_address": None,
+        "online_booking_policy_accepted": None,
+        "email_reminder_sent": False,
+        "sms_reminder_sent": False,
+        "sent_email_reminders_count": 0,
+        "sent_sms_reminders_count": 0,
+        "sent_email_follow_ups_count": 0,
+        "sent_sms_follow_ups_count": 0,
+        "invoice_status": None,
+        "treatment_note_status": None,
+        "telehealth_url": f"{urls.root}/attendees/{row.id}/connect",
+        **_timestamps(row),
+        "booking": urls.record("bookings", row.group_appointment_id),
+        "patient": urls.record("patients", row.patient_id),
+        "patient_case": urls.optional_record("patient_cases", row.patient_case_id),
+        "invoices": urls.relation(f"attendees/{row.id}/invoices"),
+        "patient_forms": urls.relation(f"attendees/{row.id}/patient_forms"),
+        "links": urls.self_links(f"attendees/{row.id}"),
+    }
+    return _without_absent(record, "patient_case")
 
 
 def treatment_note_template(row: TreatmentNoteTemplate, urls: Urls) -> dict[str, Any]:

@@ -1,7 +1,10 @@
-"""Bookings: Cliniko's read model over individual appointments and unavailable blocks (list and show).
+"""Bookings: Cliniko's read model over individual appointments, group appointments (classes) and
+unavailable blocks (list and show).
 
-Each item keeps the shape of its own kind. The emulator numbers appointments and blocks separately,
-so an id may name one of each; a show then returns the appointment.
+Each item keeps the shape of its own kind (an appointment has a ``patient``, a class ``patient_ids`` and
+``max_attendees``, a block neither) and links to itself as ``/bookings/{id}``, as Cliniko's do. The
+emulator numbers each kind in its own sequence (the seeded ones in separate ranges), so two kinds could in
+principle share an id; a show then returns the first by kind name (class, appointment, block).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlalchemy import Integer, Select, String, cast, func, literal, null, select, union_all
+from sqlalchemy import Integer, Select, String, and_, cast, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from starlette.responses import JSONResponse, Response
@@ -30,13 +33,16 @@ from medley.sandbox.cliniko.filters import (
 from medley.sandbox.cliniko.listing import Collection, path_id, search_clauses
 from medley.sandbox.cliniko.pagination import envelope, page_links, read_page_request
 from medley.sandbox.cliniko.routes.appointments import render_appointments
-from medley.sandbox.cliniko.tables import IndividualAppointment, UnavailableBlock
+from medley.sandbox.cliniko.routes.attendees import seated
+from medley.sandbox.cliniko.routes.group_appointments import render_group_appointments
+from medley.sandbox.cliniko.tables import GroupAppointment, IndividualAppointment, UnavailableBlock
 from medley.sandbox.cliniko.urls import Urls
 from medley.sandbox.columns import UtcDateTime
 
 router = APIRouter()
 
 _APPOINTMENT = "individual_appointment"
+_GROUP = "group_appointment"
 _BLOCK = "unavailable_block"
 
 _appointments = select(
@@ -55,6 +61,22 @@ _appointments = select(
     IndividualAppointment.did_not_arrive.label("did_not_arrive"),
     IndividualAppointment.treatment_note_status.label("treatment_note_status"),
 )
+_groups = select(
+    literal(_GROUP, String),
+    GroupAppointment.id,
+    GroupAppointment.business_id,
+    GroupAppointment.practitioner_id,
+    GroupAppointment.appointment_type_id,
+    cast(null(), Integer),
+    GroupAppointment.starts_at,
+    GroupAppointment.ends_at,
+    GroupAppointment.created_at,
+    GroupAppointment.updated_at,
+    GroupAppointment.archived_at,
+    cast(null(), UtcDateTime),
+    literal(False),
+    cast(null(), Integer),
+)
 _blocks = select(
     literal(_BLOCK, String),
     UnavailableBlock.id,
@@ -71,11 +93,13 @@ _blocks = select(
     literal(False),
     cast(null(), Integer),
 )
-_bookings = union_all(_appointments, _blocks).subquery("bookings")
+_bookings = union_all(_appointments, _groups, _blocks).subquery("bookings")
 
 
 def _has_patient(patient_id: int) -> ColumnElement[bool]:
-    return _bookings.c.patient_id == patient_id
+    """The patient's appointments, and the classes where the patient holds a seat."""
+    in_class = and_(_bookings.c.kind == _GROUP, seated(_bookings.c.id, patient_id))
+    return or_(_bookings.c.patient_id == patient_id, in_class)
 
 
 BOOKINGS = Collection(
@@ -107,6 +131,7 @@ BOOKINGS = Collection(
 async def _render(session: AsyncSession, urls: Urls, keys: list[tuple[str, int]]) -> list[dict[str, Any]]:
     """Loads each kind in one query and keeps the listed order."""
     appointment_ids = [record_id for kind, record_id in keys if kind == _APPOINTMENT]
+    group_ids = [record_id for kind, record_id in keys if kind == _GROUP]
     block_ids = [record_id for kind, record_id in keys if kind == _BLOCK]
     rendered: dict[tuple[str, int], dict[str, Any]] = {}
     if appointment_ids:
@@ -115,11 +140,18 @@ async def _render(session: AsyncSession, urls: Urls, keys: list[tuple[str, int]]
         ).all()
         for row, item in zip(rows, await render_appointments(session, urls, rows), strict=True):
             rendered[(_APPOINTMENT, row.id)] = item
+    if group_ids:
+        groups = (await session.scalars(select(GroupAppointment).where(GroupAppointment.id.in_(group_ids)))).all()
+        for group, item in zip(groups, await render_group_appointments(session, urls, groups), strict=True):
+            rendered[(_GROUP, group.id)] = item
     if block_ids:
         blocks = (await session.scalars(select(UnavailableBlock).where(UnavailableBlock.id.in_(block_ids)))).all()
         for block in blocks:
             rendered[(_BLOCK, block.id)] = serializers.unavailable_block(block, urls)
-    return [rendered[key] for key in keys if key in rendered]
+    items = [rendered[key] for key in keys if key in rendered]
+    for item in items:
+        item["links"] = urls.self_links(f"bookings/{item['id']}")  # every kind links to itself as a booking
+    return items
 
 
 def _keys(statement: Select[Any]) -> Select[str, int]:
