@@ -7,6 +7,7 @@ time off, every item linking to ``/bookings/{id}``; a class is busy time for ``a
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,7 +70,7 @@ async def test_the_practice_runs_a_weekly_class_with_attendees(client: httpx.Asy
     starts = sorted(_at(group["starts_at"]) for group in every)
     assert all(
         later - earlier in (timedelta(days=7), timedelta(days=7, hours=1), timedelta(days=7, hours=-1))
-        for earlier, later in zip(starts, starts[1:], strict=False)
+        for earlier, later in itertools.pairwise(starts)
     ), "weekly (across a DST change)"
     first = min(every, key=lambda group: group["starts_at"])
     assert all(last_id(group["repeated_from"]["links"]["self"]) == first["id"] for group in every if group is not first)

@@ -1,8 +1,9 @@
 """The mirror's timeslots equal what the EHR itself answers, for random practice states and windows.
 
 Changes are made straight in the Cliniko emulator (appointments booked, moved, cancelled and deleted, time
-off added), the mirror syncs them, and then the gateway's answer (from the mirror) is compared with the
-EHR's own ``available_times`` for every practitioner and service, read live by the connector.
+off and group classes added), the mirror syncs them, and then the gateway's answer (from the mirror) is
+compared with the EHR's own ``available_times`` for every practitioner and service, read live by the
+connector.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class Practice:
         self.patients = [p["id"] for p in _records(emulator, "/patients", "patients")][:20]
         self.combinations: list[tuple[str, str, str, int]] = []
         types = {t["id"]: t for t in _records(emulator, "/appointment_types", "appointment_types")}
+        self.class_type = next(kind["id"] for kind in types.values() if kind["max_attendees"] > 1)
         for business in _records(emulator, "/businesses", "businesses"):
             for practitioner in _records(emulator, f"/businesses/{business['id']}/practitioners", "practitioners"):
                 path = f"/practitioners/{practitioner['id']}/appointment_types"
@@ -94,8 +96,8 @@ def _change(emulator: httpx.Client, practice: Practice, rng: random.Random, now:
     start = (now + timedelta(days=rng.randint(0, 20))).replace(
         hour=rng.randint(0, 23), minute=rng.choice((0, 5, 15, 30, 45)), second=0, microsecond=0
     )
-    action = rng.choice(("book", "book", "time_off", "cancel", "delete", "move"))
-    if action in ("book", "time_off"):
+    action = rng.choice(("book", "book", "time_off", "class", "cancel", "delete", "move"))
+    if action in ("book", "time_off", "class"):
         body: dict[str, Any] = {
             "starts_at": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "ends_at": (start + timedelta(minutes=minutes if action == "book" else rng.choice((30, 90, 240)))).strftime(
@@ -106,7 +108,10 @@ def _change(emulator: httpx.Client, practice: Practice, rng: random.Random, now:
         }
         if action == "book":
             body |= {"patient_id": rng.choice(practice.patients), "appointment_type_id": type_id}
-        path = "/individual_appointments" if action == "book" else "/unavailable_blocks"
+        if action == "class":
+            body |= {"appointment_type_id": practice.class_type}
+        paths = {"book": "/individual_appointments", "time_off": "/unavailable_blocks", "class": "/group_appointments"}
+        path = paths[action]
         response = emulator.post(path, json=body)
         assert response.status_code == 201, response.text
         return
