@@ -7,9 +7,10 @@ patient's name, contact details or clinical content.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,4 +150,64 @@ class MirrorLink(Protocol):
 
     async def booking_removed(self, kind: str, booking_id: str) -> None:
         """Our own delete (Cliniko archives). Never raises."""
+        ...
+
+    async def free_days_read(self, days: Sequence[FreeDay], read_started: datetime) -> None:
+        """What a live read learnt of an EHR's own free days (``FreeTimeSource``), read since ``read_started``.
+        Never raises."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FreeOffering:
+    """A resource and service whose free time the EHR computes itself (the mirror only stores its answers)."""
+
+    care_unit_id: str
+    resource_id: str
+    service_id: str
+    time_zone: str  # the resource's own: its days are local to it
+    duration_minutes: int
+    padding_before: int = 0
+    padding_after: int = 0
+    is_class: bool = False  # free only at scheduled times, while seats are left
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.care_unit_id, self.resource_id, self.service_id)
+
+
+@dataclass(frozen=True, slots=True)
+class FreeDay:
+    """What the EHR offered for one offering on one local day: each free start with the seats left."""
+
+    offering: FreeOffering
+    day: date
+    starts: tuple[tuple[datetime, int], ...]
+
+
+@runtime_checkable
+class FreeTimeSource(Protocol):
+    """A ``SyncSource`` of an EHR that exposes its availability but not the rules behind it (Acuity): the mirror
+    stores the EHR's own free starts per offering and local day instead of computing them."""
+
+    async def free_offerings(self) -> list[FreeOffering]: ...
+
+    def booking_window(self, now: datetime) -> tuple[datetime, datetime]:
+        """The window every incremental ``read_bookings`` reads whole (an EHR without a last-modified field):
+        a busy record in it that a read did not return was deleted."""
+        ...
+
+    async def read_free_month(
+        self, offerings: Sequence[FreeOffering], month: date, first_day: date, last_day: date
+    ) -> list[FreeDay]:
+        """Every local day of ``month`` in [first_day, last_day] for each offering, empty days included; the
+        cheap way to read many days (the EHR says which days have any time first)."""
+        ...
+
+    async def read_free_days(self, wanted: Sequence[tuple[FreeOffering, date]]) -> list[FreeDay]:
+        """These offering days, one read each."""
+        ...
+
+    async def budget_headroom(self) -> int:
+        """How many requests the sync could send right now without waiting."""
         ...

@@ -6,7 +6,7 @@ Every table is prefixed ``medley_`` so the store can share a PostgreSQL database
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -285,6 +285,8 @@ class MirrorConnectionRow(Base):
     budget_usage: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Bumped by every change of the mirror's content: readers keep computed slots until it moves.
     version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # True when free time is read from the EHR (``MirrorFreeDayRow``), not computed from hours and bookings.
+    free_times: Mapped[bool | None]
 
 
 class MirrorOfferingRow(Base):
@@ -362,3 +364,30 @@ class MirrorBookingRow(Base):
     # When the version stored here was read from the EHR (our clock): the EHR's versions have whole seconds,
     # so of two reads of one version the earlier read must not undo the later one.
     read_at: Mapped[datetime | None]
+
+
+class MirrorFreeDayRow(Base):
+    """The free starts the EHR itself offered for one resource, service and local day, when it was read.
+
+    For EHRs that compute availability themselves and expose only the result (Acuity): ``starts`` is a list of
+    ``[unix seconds, seats left]``; ``dirty_since`` marks a day whose bookings changed since it was read (read it
+    again first).
+    """
+
+    __tablename__ = "medley_mirror_free_days"
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("medley_mirror_connections.connection_id", ondelete="CASCADE"), primary_key=True
+    )
+    care_unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resource_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)  # local, in ``time_zone``
+    time_zone: Mapped[str] = mapped_column(String(64))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    padding_before: Mapped[int] = mapped_column(Integer)
+    padding_after: Mapped[int] = mapped_column(Integer)
+    is_class: Mapped[bool]
+    starts: Mapped[list[list[int]]] = mapped_column(JSON)
+    read_at: Mapped[datetime]
+    dirty_since: Mapped[datetime | None]

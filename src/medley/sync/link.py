@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from medley.connectors.sync_source import Booking
+from medley.connectors.sync_source import Booking, FreeDay
 from medley.store.database import Store
 from medley.store.tables import MirrorBookingRow
-from medley.sync import mirror
+from medley.sync import free_days, mirror
 from medley.sync.mirror import MirrorIdentity
 from medley.sync.reader import MirrorReader
 
@@ -71,3 +72,11 @@ class ConnectionMirror:
             self._reader.forget(self.identity.connection_id)
         except Exception:  # as above
             logger.warning("sync: our delete could not be applied to the mirror of %s", self.identity.connection_id)
+
+    async def free_days_read(self, days: Sequence[FreeDay], read_started: datetime) -> None:
+        try:
+            await mirror.ensure_mirror(self._store, self.identity)
+            await free_days.store_days(self._store, self.identity.connection_id, days, read_started)
+            self._reader.forget(self.identity.connection_id)
+        except Exception:  # the read has its answer; the sync reads these days itself
+            logger.warning("sync: a live read could not warm the mirror of %s", self.identity.connection_id)

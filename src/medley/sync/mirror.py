@@ -30,6 +30,7 @@ from medley.store.tables import (
     MirrorOpeningRow,
     MirrorWorkingHoursRow,
 )
+from medley.sync import free_days
 
 logger = logging.getLogger("medley.sync")
 
@@ -197,12 +198,14 @@ async def _apply(
     session: AsyncSession, identity: MirrorIdentity, bookings: Sequence[Booking], announce: bool, read_at: datetime
 ) -> int:
     changed = 0
+    touches: list[free_days.Touch] = []
     existing = await _existing(session, identity.connection_id, bookings)
     for booking in bookings:
         row = existing.get((booking.kind, booking.booking_id))
         if row is not None and _stale(booking, read_at, row):
             continue
         before = _state(row) if row is not None else None
+        held = (row.busy, row.resource_id, row.starts_at, row.ends_at) if row is not None else None
         if row is None:
             row = MirrorBookingRow(
                 connection_id=identity.connection_id, kind=booking.kind, booking_id=booking.booking_id
@@ -222,9 +225,23 @@ async def _apply(
         row.updated_at = booking.updated_at
         row.read_at = read_at
         changed += 1
+        if held != (row.busy, row.resource_id, row.starts_at, row.ends_at):
+            touches += _touches(held, row)
         if announce and booking.kind == "appointment":
             await _announce(session, identity, before, _state(row))
+    if touches:
+        await free_days.touch(session, identity.connection_id, touches)
     return changed
+
+
+def _touches(held: tuple[bool, str, datetime, datetime] | None, row: MirrorBookingRow) -> list[free_days.Touch]:
+    """The busy time a changed booking freed and took (for a mirror of the EHR's own free days)."""
+    found: list[free_days.Touch] = []
+    if held is not None and held[0]:
+        found.append(free_days.Touch(held[1], row.service_id, held[2], held[3], taking=False))
+    if row.busy:
+        found.append(free_days.Touch(row.resource_id, row.service_id, row.starts_at, row.ends_at, taking=True))
+    return found
 
 
 _BATCH = 500
@@ -337,12 +354,14 @@ async def remove_missing_bookings(
             )
         ).all()
         removed = 0
+        touches: list[free_days.Touch] = []
         for row in rows:
             if (row.kind, row.booking_id) in present:
                 continue
             if row.read_at is not None and row.read_at >= read_started:
                 continue
             before = _state(row)
+            touches.append(free_days.Touch(row.resource_id, row.service_id, row.starts_at, row.ends_at, False))
             row.status = "removed"
             row.busy = False
             row.updated_at = read_started
@@ -352,6 +371,7 @@ async def remove_missing_bookings(
                 await _announce(session, identity, before, _state(row))
         if removed:
             await _bump(session, identity.connection_id)
+            await free_days.touch(session, identity.connection_id, touches)
         return removed
 
 

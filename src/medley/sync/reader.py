@@ -38,7 +38,8 @@ from medley.scheduling import (
     working_intervals,
 )
 from medley.store.database import Store
-from medley.store.tables import MirrorConnectionRow, MirrorOfferingRow
+from medley.store.tables import MirrorConnectionRow, MirrorFreeDayRow, MirrorOfferingRow
+from medley.sync import free_days
 from medley.sync.mirror import LIVE
 from medley.sync.slots import Pair, SlotInputs, load_inputs, load_time_off
 
@@ -59,8 +60,10 @@ class MirrorSlot:
     json: bytes
     day: date  # local
     segment: int  # 0 morning, 1 afternoon, 2 evening (local wall clock)
+    zone: ZoneInfo | None = None  # the resource's own, when it is not the care unit's (Acuity's calendars)
 
     def timeslot(self, zone: ZoneInfo) -> Timeslot:
+        zone = self.zone or zone
         return Timeslot(
             start=self.start.astimezone(zone),
             end=self.end.astimezone(zone),
@@ -133,10 +136,84 @@ class MirrorAnswer:
 
 
 @dataclass(frozen=True, slots=True)
+class FreeSlots:
+    """The EHR's own free starts (``free_days.py``) as selectable slots, and which local days the mirror holds
+    for each pair: a read is answered only when every day it needs is held."""
+
+    computed: ComputedSlots
+    zones: dict[Pair, ZoneInfo]
+    run_ends: dict[Pair, dict[date, date]]
+    """Per pair and held day, the last day of the unbroken run of held days it begins."""
+
+    @classmethod
+    def of(cls, version: int, rows: Sequence[MirrorFreeDayRow], now: datetime) -> FreeSlots:
+        slots: list[MirrorSlot] = []
+        zones: dict[Pair, ZoneInfo] = {}
+        held: dict[Pair, set[date]] = defaultdict(set)
+        for row in rows:
+            pair = (row.resource_id, row.service_id)
+            zone = zones.setdefault(pair, ZoneInfo(row.time_zone))
+            held[pair].add(row.day)
+            duration = timedelta(minutes=row.duration_minutes)
+            for at, _seats in row.starts:
+                start = datetime.fromtimestamp(at, UTC)
+                local = start.astimezone(zone)
+                day, segment = day_segment(start, zone)
+                slots.append(
+                    MirrorSlot(
+                        start=start,
+                        end=start + duration,
+                        resource_id=row.resource_id,
+                        service_id=row.service_id,
+                        notice=timedelta(0),
+                        json=Timeslot(
+                            start=local,
+                            end=local + duration,
+                            resource_id=row.resource_id,
+                            healthcare_service_id=row.service_id,
+                        )
+                        .model_dump_json()
+                        .encode(),
+                        day=day,
+                        segment=segment,
+                        zone=zone,
+                    )
+                )
+        slots.sort(key=_order)
+        first_zone = next(iter(zones.values()), ZoneInfo("UTC"))
+        computed = ComputedSlots.of(version, now.astimezone(first_zone).date(), first_zone, slots, {})
+        return cls(computed, zones, {pair: _runs(days) for pair, days in held.items()})
+
+    def covered_until(self, wanted: Collection[Pair], begin: datetime) -> datetime | None:
+        """Until when every wanted pair's days are held, from ``begin``'s day on; ``None`` when not even that
+        day is held for one of them."""
+        until: datetime | None = None
+        for pair in wanted:
+            zone = self.zones.get(pair)
+            if zone is None:
+                return None
+            last = self.run_ends[pair].get(begin.astimezone(zone).date())
+            if last is None:
+                return None
+            end = to_instant(last + _ONE_DAY, time(0), zone)
+            until = end if until is None else min(until, end)
+        return until if until is not None else begin + timedelta(days=COVER_DAYS)
+
+
+def _runs(days: set[date]) -> dict[date, date]:
+    ends: dict[date, date] = {}
+    for day in sorted(days, reverse=True):
+        following = ends.get(day + _ONE_DAY)
+        ends[day] = following if following is not None else day
+    return ends
+
+
+@dataclass(frozen=True, slots=True)
 class _Fresh:
     limits: BookingLimits
     age_seconds: float
     version: int
+    free_times: bool = False  # the mirror holds the EHR's own free days (``free_days.py``)
 
 
 class MirrorReader:
@@ -151,6 +228,7 @@ class MirrorReader:
         self._memory_seconds = FRESHNESS_MEMORY_SECONDS if store.is_sqlite else 0.0
         self._remembered: dict[str, tuple[float, _Fresh | None, datetime]] = {}
         self._computed: dict[tuple[str, str], ComputedSlots] = {}
+        self._free: dict[tuple[str, str], FreeSlots] = {}
         self._computing: dict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def forget(self, connection_id: str) -> None:
@@ -164,7 +242,7 @@ class MirrorReader:
             if fresh is None:
                 return None
             age = fresh.age_seconds + max(0.0, (now - read_at).total_seconds())
-            return None if age > self._max_age else _Fresh(fresh.limits, age, fresh.version)
+            return None if age > self._max_age else _Fresh(fresh.limits, age, fresh.version, fresh.free_times)
         fresh = await self._read_fresh(connection_id, now)
         if self._memory_seconds > 0:
             self._remembered[connection_id] = (monotonic() + self._memory_seconds, fresh, now)
@@ -179,18 +257,19 @@ class MirrorReader:
                         MirrorConnectionRow.synced_at,
                         MirrorConnectionRow.limits,
                         MirrorConnectionRow.version,
+                        MirrorConnectionRow.free_times,
                     ).where(MirrorConnectionRow.connection_id == connection_id)
                 )
             ).first()
         if row is None:
             return None
-        state, synced_at, limits, version = row
+        state, synced_at, limits, version, free_times = row
         if state != LIVE or synced_at is None:
             return None
         age = max(0.0, (now - synced_at).total_seconds())
         if age > self._max_age:
             return None
-        return _Fresh(BookingLimits.from_json(limits or {}), age, int(version or 0))
+        return _Fresh(BookingLimits.from_json(limits or {}), age, int(version or 0), bool(free_times))
 
     async def reference_document(self, connection_id: str) -> dict[str, object] | None:
         """The connector's reference snapshot, while the mirror is fresh."""
@@ -221,6 +300,11 @@ class MirrorReader:
         fresh = await self._fresh(connection_id, now)
         if fresh is None:
             return None
+        if fresh.free_times:
+            window = (start, end)
+            return await self._free_timeslots(
+                connection_id, care_unit_id, fresh, pairs, window, now, ends_by_end=ends_by_end, first_only=first_only
+            )
         computed = await self._slots_of(connection_id, care_unit_id, fresh.version, now)
         if computed is None:
             return MirrorAnswer([], ZoneInfo("UTC"), fresh.age_seconds)  # nothing there is bookable online
@@ -237,6 +321,51 @@ class MirrorReader:
             ends_by_end=ends_by_end,
             first_only=first_only,
         )
+
+    async def _free_timeslots(
+        self,
+        connection_id: str,
+        care_unit_id: str,
+        fresh: _Fresh,
+        pairs: Sequence[Pair],
+        window: tuple[datetime, datetime],
+        now: datetime,
+        *,
+        ends_by_end: bool,
+        first_only: bool,
+    ) -> MirrorAnswer | None:
+        """From the EHR's own free days: only when the mirror holds every day the read needs (a next-available
+        search looks as far as it holds, and goes live when it finds nothing there)."""
+        key = (connection_id, care_unit_id)
+        async with self._computing[key]:
+            held = self._free.get(key)
+            if held is None or held.computed.version != fresh.version:
+                async with self._store.sessions() as session:
+                    rows = await free_days.load_days(session, connection_id, care_unit_id, now.date() - 2 * _ONE_DAY)
+                held = FreeSlots.of(fresh.version, rows, now)
+                self._free[key] = held
+        start, end = window
+        wanted = set(pairs)
+        covered_to = held.covered_until(wanted, max(start, now))
+        if covered_to is None:
+            return None
+        clipped = covered_to < end
+        if clipped:
+            if not first_only:
+                return None
+            end = covered_to
+        answer = select_offered(
+            held.computed,
+            wanted,
+            start,
+            end,
+            now,
+            fresh.limits,
+            fresh.age_seconds,
+            ends_by_end=ends_by_end,
+            first_only=first_only,
+        )
+        return None if clipped and not answer.found else answer
 
     async def schedule(
         self, connection_id: str, care_unit_id: str, resource_id: str, window: Interval, zone: ZoneInfo

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from medley.config import Settings
-from medley.connectors.sync_source import SyncSource
+from medley.connectors.sync_source import FreeTimeSource, SyncSource
 from medley.store.database import Store
 from medley.sync import drift, mirror
+from medley.sync.free_sync import FreeTimeSync
 from medley.sync.mirror import COLD, LIVE, WARMING, MirrorIdentity
 from medley.sync.reader import MirrorReader
 
@@ -52,6 +53,12 @@ class ConnectionSync:
         self._usage = usage
         self._reader = MirrorReader(store, settings)
         self._sampled_at: datetime | None = None
+        # An EHR that computes availability itself (Acuity): the mirror keeps its answers (``free_sync.py``).
+        self._free_times = (
+            FreeTimeSync(store, settings, identity.connection_id, source, clock)
+            if isinstance(source, FreeTimeSource)
+            else None
+        )
 
     async def cycle(self) -> str:
         """Run the sync that is due (reconcile or incremental); returns which one ran."""
@@ -112,8 +119,11 @@ class ConnectionSync:
             last_error=None,
             last_error_at=None,
             budget_usage=self._usage(),
+            free_times=self._free_times is not None,
         )
         logger.info("sync: connection %s reconciled (%d bookings in the window)", cid, len(bookings))
+        if self._free_times is not None:
+            await self._free_times.cycle()
 
     async def incremental(
         self,
@@ -130,6 +140,12 @@ class ConnectionSync:
         since = (bookings_since or started) - WATERMARK_OVERLAP
         changed = await self._source.read_bookings(changed_since=since, start=since, end=started)
         await mirror.apply_bookings(self._store, self.identity, changed, announce=True, read_at=started)
+        if isinstance(self._source, FreeTimeSource):
+            # Its incremental read is a whole window: what it no longer holds was deleted (a block removed).
+            first, last = self._source.booking_window(started)
+            await mirror.remove_missing_bookings(
+                self._store, self.identity, changed, start=first, end=last, read_started=started, announce=True
+            )
         values["bookings_watermark"] = started
         since = (blocks_since or started) - WATERMARK_OVERLAP
         openings = await self._source.read_openings(changed_since=since, not_before=since)
@@ -138,6 +154,8 @@ class ConnectionSync:
         since = (hours_since or started) - WATERMARK_OVERLAP
         if await self._hours_changed(since):
             await mirror.replace_working_hours(self._store, cid, await self._source.read_working_hours(), started)
+        if self._free_times is not None:
+            await self._free_times.cycle()
         await mirror.set_state(
             self._store,
             cid,

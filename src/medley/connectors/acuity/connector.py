@@ -6,7 +6,9 @@ Mapping (docs/acuity.md has the whole table):
 * resources ← calendars, each in its own time zone: its slots and appointments are rendered in that zone;
 * healthcare services ← active, non-private appointment types (services and classes; a class seats
   ``classSize`` patients, and its slot stays free while a seat is left);
-* timeslots ← ``/availability/dates`` then ``/availability/times`` per calendar × type (``timeslots.py``);
+* timeslots ← Acuity's own availability, kept in the scheduling mirror by the sync (``free_times.py``: dates,
+  then times per calendar × type and day; classes per month) and read from it while fresh; live otherwise
+  (``timeslots.py``: the same reads, fanned out within the budget, cached and coalesced);
 * book ← ``POST /availability/check-times`` (the live re-check inside the booking lock) then
   ``POST /appointments`` in client mode: Acuity validates availability itself and refuses a taken slot
   (409 here), so no conflicts check or undo is ever needed (``BookingGuard.emr``); never ``admin=true``;
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from medley.config import Settings
@@ -30,6 +32,7 @@ from medley.connectors.acuity import mapping
 from medley.connectors.acuity.client import AcuityClient
 from medley.connectors.acuity.clients import ClientDirectory
 from medley.connectors.acuity.errors import AcuityNotFound, UnknownOutcome
+from medley.connectors.acuity.free_times import free_days_of
 from medley.connectors.acuity.practice import PracticeCache, services_of
 from medley.connectors.acuity.sync_reads import AcuitySyncReader, booking_from_acuity
 from medley.connectors.acuity.timeslots import AvailabilityCache, find_next, find_timeslots
@@ -90,7 +93,7 @@ def acuity_capabilities(settings: Settings) -> Capabilities:
         max_document_bytes=0,
         max_timeslot_window_days=settings.timeslot_max_days,
         appointment_statuses=list(APPOINTMENT_STATUSES),
-        timeslot_source="live",
+        timeslot_source="mirror",
         upstream_days_per_availability_call=1,
         seats=True,
         booking_guard=BookingGuard.emr,
@@ -135,9 +138,11 @@ class AcuityConnector:
         return self._client.budget_usage()
 
     def sync_source(self) -> AcuitySyncReader:
-        """What the sync reads: bookings only (for events of changes made in Acuity directly); the mirror
-        cannot compute Acuity's availability (see ``timeslots.py``)."""
-        return AcuitySyncReader(self._client, self._practice, horizon_days=self._settings.timeslot_max_days)
+        """What the sync reads: bookings and blocks (busy time, and events of changes made in Acuity directly),
+        and Acuity's own free time, which the mirror keeps since it cannot compute it (``free_times.py``)."""
+        return AcuitySyncReader(
+            self._client, self._practice, horizon_days=self._settings.timeslot_max_days, cache=self._availability
+        )
 
     def push_source(self) -> AcuityPush:
         """Acuity's own webhooks (``webhooks.py``): changes made in Acuity reach the mirror within a second."""
@@ -184,6 +189,13 @@ class AcuityConnector:
 
     # ---- timeslots -----------------------------------------------------------------------------
 
+    async def bookable_pairs(
+        self, care_unit_id: str, resource_ids: Sequence[str] | None, service_ids: Sequence[str] | None
+    ) -> list[tuple[str, str]]:
+        """The (calendar, type) pairs a timeslot read covers, after the same checks as a live read (the mirror
+        answers for them when it holds every day the read needs)."""
+        return (await self._practice.get()).pairs(care_unit_id, resource_ids, service_ids)
+
     async def list_timeslots(
         self,
         care_unit_id: str,
@@ -209,7 +221,9 @@ class AcuityConnector:
                 free = await self._check_time(resource_ids[0], service_ids[0], start)
                 slot = Timeslot(start=start, end=end, resource_id=resource_ids[0], healthcare_service_id=service_ids[0])
                 return [slot] if free else []
-        return await find_timeslots(
+        began = datetime.now(UTC)
+        answers: dict[tuple[str, str, date], list[datetime]] | None = {} if self._mirror is not None else None
+        found = await find_timeslots(
             self._client,
             practice,
             self._availability,
@@ -219,7 +233,13 @@ class AcuityConnector:
             calendar_ids=resource_ids,
             type_ids=service_ids,
             fresh=fresh,
+            answers=answers,
         )
+        if self._mirror is not None and answers:
+            # What a live read learnt warms the mirror for every reader; cached answers may be older than the read.
+            read_started = began - timedelta(seconds=0 if fresh else self._settings.timeslot_cache_seconds)
+            await self._mirror.free_days_read(free_days_of(practice, answers), read_started)
+        return found
 
     async def _check_time(self, calendar_id: str, type_id: str, start: datetime) -> bool:
         practice = await self._practice.get()

@@ -1,22 +1,35 @@
-"""What the sync reads from Acuity: bookings only, so that changes made in Acuity directly become events.
+"""What the sync reads from Acuity: bookings and blocks (busy time, and events of changes made in Acuity
+directly), and Acuity's own free time (``free_times.py``).
 
 Acuity's API exposes no working hours, overrides or padding rules, so the mirror cannot compute Acuity's free
-time (timeslots are read live, ``timeslots.py``): the reference offered to the mirror has no offerings, no
-working hours and no openings, and drift sampling has nothing to compare. Acuity has no last-modified field
-either (reference §6.2): an incremental read is a read of the whole booking window (a day back to the
-horizon), canceled appointments included; the mirror keeps only what changed.
+time: it stores Acuity's answers instead (``FreeTimeSource``), and the reference offered to the mirror has no
+offerings, no working hours and no openings (drift sampling has nothing to compare). Acuity has no
+last-modified field either (reference §6.2): an incremental read is a read of the whole booking window (a day
+back to the horizon), canceled appointments included, and of the blocks in it; the mirror keeps only what
+changed, and each change marks the free days it touches for a new read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from medley.connectors.acuity import mapping
 from medley.connectors.acuity.client import AcuityClient
+from medley.connectors.acuity.free_times import AcuityFreeTimes
 from medley.connectors.acuity.practice import PracticeCache
-from medley.connectors.sync_source import Booking, BookingLimits, Opening, Reference, WeeklyPeriod
+from medley.connectors.acuity.timeslots import AvailabilityCache
+from medley.connectors.sync_source import (
+    Booking,
+    BookingLimits,
+    FreeDay,
+    FreeOffering,
+    Opening,
+    Reference,
+    WeeklyPeriod,
+)
 
 MAX_ROWS = 5000
 _PAST = timedelta(days=1)
@@ -46,13 +59,58 @@ def booking_from_acuity(record: Mapping[str, Any], care_unit_id: str) -> Booking
     )
 
 
-class AcuitySyncReader:
-    """``SyncSource`` over one Acuity account, through the connector's client and budget."""
+def block_from_acuity(record: Mapping[str, Any], care_unit_id: str) -> Booking | None:
+    """A block as time off (ids and times only: its notes are never kept)."""
+    start, end = mapping.parse_datetime(record.get("start")), mapping.parse_datetime(record.get("end"))
+    block_id, calendar_id = mapping.record_id(record), mapping.record_id(record, "calendarID")
+    if start is None or end is None or block_id is None or calendar_id is None or end <= start:
+        return None
+    return Booking(
+        kind="time_off",
+        booking_id=block_id,
+        care_unit_id=care_unit_id,
+        resource_id=calendar_id,
+        service_id=None,
+        patient_id=None,
+        starts_at=start,
+        ends_at=end,
+        status="booked",
+        updated_at=None,
+    )
 
-    def __init__(self, client: AcuityClient, practice: PracticeCache, *, horizon_days: int) -> None:
+
+class AcuitySyncReader:
+    """``SyncSource`` and ``FreeTimeSource`` over one Acuity account, through the connector's client and budget."""
+
+    def __init__(
+        self,
+        client: AcuityClient,
+        practice: PracticeCache,
+        *,
+        horizon_days: int,
+        cache: AvailabilityCache | None = None,
+    ) -> None:
         self._client = client
         self._practice = practice
         self._horizon = timedelta(days=horizon_days)
+        self._free = AcuityFreeTimes(client, practice, cache or AvailabilityCache(0))
+
+    async def free_offerings(self) -> list[FreeOffering]:
+        return await self._free.free_offerings()
+
+    def booking_window(self, now: datetime) -> tuple[datetime, datetime]:
+        return now - _PAST, now + self._horizon
+
+    async def read_free_month(
+        self, offerings: Sequence[FreeOffering], month: date, first_day: date, last_day: date
+    ) -> list[FreeDay]:
+        return await self._free.read_free_month(offerings, month, first_day, last_day)
+
+    async def read_free_days(self, wanted: Sequence[tuple[FreeOffering, date]]) -> list[FreeDay]:
+        return await self._free.read_free_days(wanted)
+
+    async def budget_headroom(self) -> int:
+        return await self._free.budget_headroom()
 
     async def read_reference(self) -> Reference:
         practice = await self._practice.get()
@@ -73,8 +131,7 @@ class AcuitySyncReader:
     async def read_bookings(self, *, changed_since: datetime | None, start: datetime, end: datetime) -> list[Booking]:
         practice = await self._practice.get()
         if changed_since is not None:
-            now = datetime.now(UTC)
-            start, end = now - _PAST, now + self._horizon
+            start, end = self.booking_window(datetime.now(UTC))
         business = mapping.zone(practice.account.get("timezone"))
         params = [
             ("minDate", (start.astimezone(business).date() - timedelta(days=1)).isoformat()),
@@ -84,7 +141,10 @@ class AcuitySyncReader:
             ("direction", "ASC"),
             ("excludeForms", "true"),
         ]
-        bookings = [
-            booking_from_acuity(r, practice.care_unit_id) for r in await self._client.get_list("/appointments", params)
-        ]
+        block_params = [p for p in params if p[0] in ("minDate", "maxDate", "max")]
+        appointments, blocks = await asyncio.gather(
+            self._client.get_list("/appointments", params), self._client.get_list("/blocks", block_params)
+        )
+        bookings = [booking_from_acuity(r, practice.care_unit_id) for r in appointments]
+        bookings += [block_from_acuity(r, practice.care_unit_id) for r in blocks]
         return [b for b in bookings if b is not None and b.starts_at < end and b.ends_at > start]

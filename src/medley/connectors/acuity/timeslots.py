@@ -1,11 +1,12 @@
-"""Free timeslots from Acuity's own availability engine: ``/availability/dates`` for a month, then
+"""Free timeslots read live from Acuity's own availability engine: ``/availability/dates`` for a month, then
 ``/availability/times`` for each day that has any, per (calendar, appointment type) pair.
 
-Why live (cached and coalesced) and not from the scheduling mirror: Acuity's API exposes no working hours,
-date overrides, padding rules or start-time intervals, only their result, so the mirror (which computes free
-time from hours and bookings) cannot reproduce it. Instead every answer of Acuity is remembered per pair and
-month (dates) or day (times) for ``Settings.timeslot_cache_seconds``; identical reads in flight share one
-upstream call; our own writes forget the calendars they touch; the booking re-check (``fresh``) always asks.
+Reads go live only while the scheduling mirror cannot answer (cold, too stale, or a window past the days it
+holds): Acuity's API exposes no working hours, date overrides, padding rules or start-time intervals, only
+their result, so the mirror keeps Acuity's answers (``free_times.py``), and a live read hands what it read to
+the mirror too (the first cold read warms it for every reader). Live, every answer of Acuity is remembered per
+pair and month (dates) or day (times) for ``Settings.timeslot_cache_seconds``; identical reads in flight share
+one upstream call; our own writes forget the calendars they touch; the booking re-check (``fresh``) always asks.
 
 Cost: a pair costs one call per month the window touches plus one per day with free time. A read whose
 uncached days need more than ``MAX_LIVE_CALLS`` calls is refused up front (429, nothing half-done), with the
@@ -187,12 +188,19 @@ async def find_timeslots(
     calendar_ids: Sequence[str] | None,
     type_ids: Sequence[str] | None,
     fresh: bool,
+    answers: dict[tuple[str, str, date], list[datetime]] | None = None,
 ) -> list[Timeslot]:
+    """Free slots in [start, end); ``answers`` (when given) receives what Acuity said for every calendar, type
+    and local day the window touches, whole days, empty ones included (what the mirror keeps)."""
     pairs = practice.pairs(care_unit_id, calendar_ids, type_ids)
     reader = SlotReader(client, practice, cache, fresh=fresh)
     days = await reader.days_with_time(pairs, start, end)
     reader.refuse_if_costly(days, "This timeslot read")
     found = await asyncio.gather(*(reader.times(c, t, d) for c, t, d in days))
+    if answers is not None:
+        for calendar_id, type_id in pairs:
+            answers.update({key: [] for key in _local_days(practice, calendar_id, type_id, start, end)})
+        answers.update({key: list(starts) for key, starts in zip(days, found, strict=True)})
     slots = [
         _slot(practice, calendar_id, type_id, moment)
         for (calendar_id, type_id, _), starts in zip(days, found, strict=True)
@@ -234,6 +242,14 @@ async def find_next(
             return best
         month_start = month_end
     return None
+
+
+def _local_days(
+    practice: Practice, calendar_id: str, type_id: str, start: datetime, end: datetime
+) -> list[tuple[str, str, date]]:
+    tz = practice.zone_of(calendar_id)
+    first, last = start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+    return [(calendar_id, type_id, first + timedelta(days=n)) for n in range((last - first).days + 1)]
 
 
 def _slot(practice: Practice, calendar_id: str, type_id: str, moment: datetime) -> Timeslot:
