@@ -206,14 +206,23 @@ async def test_sandbox_application_is_made_once_with_its_sealed_connection(
     assert first.id == second.id == third.id
     assert first.client_id == settings.sandbox_client_id
     connections = await list_connections(store, first.id)
-    assert [(c.emr, c.kind) for c in connections] == [("cliniko", "sandbox")]
-    credentials = decrypt_credentials(
-        connections[0],
-        master_key=settings.master_key.get_secret_value(),
-        client_secret=settings.sandbox_client_secret.get_secret_value(),
-    )
-    assert credentials == {"api_key": settings.sandbox_api_key.get_secret_value()}
-    assert settings.sandbox_api_key.get_secret_value().encode() not in await raw_contents(store)
+    assert sorted((c.emr, c.kind) for c in connections) == [("acuity", "sandbox"), ("cliniko", "sandbox")]
+    credentials = {
+        connection.emr: decrypt_credentials(
+            connection,
+            master_key=settings.master_key.get_secret_value(),
+            client_secret=settings.sandbox_client_secret.get_secret_value(),
+        )
+        for connection in connections
+    }
+    assert credentials["cliniko"] == {"api_key": settings.sandbox_api_key.get_secret_value()}
+    assert credentials["acuity"] == {
+        "user_id": settings.sandbox_acuity_user_id,
+        "api_key": settings.sandbox_acuity_api_key.get_secret_value(),
+    }
+    stored = await raw_contents(store)
+    assert settings.sandbox_api_key.get_secret_value().encode() not in stored
+    assert settings.sandbox_acuity_api_key.get_secret_value().encode() not in stored
     secret = settings.sandbox_client_secret.get_secret_value()
     assert await Authenticator(store, settings).authenticate(settings.sandbox_client_id, secret, "h") == first
 

@@ -3,10 +3,11 @@ call at all), else from the EHR live. Bookings never come here: they re-check li
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeGuard, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from medley.connectors.base import Connector
@@ -21,6 +22,16 @@ class _PairsSource(Protocol):
     async def bookable_pairs(
         self, care_unit_id: str, resource_ids: Sequence[str] | None, service_ids: Sequence[str] | None
     ) -> list[tuple[str, str]]: ...
+
+
+@functools.cache
+def _pairs_source_class(kind: type) -> bool:
+    # A runtime Protocol check inspects the class's attributes every time: once per connector class instead.
+    return issubclass(kind, _PairsSource)
+
+
+def _has_pairs(connector: Connector) -> TypeGuard[_PairsSource]:
+    return _pairs_source_class(type(connector))
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +64,10 @@ class Slots:
         """The JSON array, when it is at hand without rendering (mirror answers)."""
         return self.mirrored.json() if self.mirrored is not None else None
 
+    def gzip(self) -> bytes | None:
+        """The JSON array gzip-compressed, for mirror answers (compressed once, however often served)."""
+        return self.mirrored.gzip() if self.mirrored is not None else None
+
 
 @dataclass(frozen=True, slots=True)
 class AvailabilityReader:
@@ -60,7 +75,7 @@ class AvailabilityReader:
     mirror: MirrorReader | None
 
     async def _mirror_of(self, application_id: str, emr: str, connector: Connector) -> str | None:
-        if self.mirror is None or not isinstance(connector, _PairsSource):
+        if self.mirror is None or not _has_pairs(connector):
             return None
         connection = await self.connectors.connection_of(application_id, emr)
         if connection is None or not self.connectors.mirrorable(connection):
@@ -79,7 +94,7 @@ class AvailabilityReader:
         service_ids: Sequence[str] | None,
     ) -> Slots:
         connection_id = await self._mirror_of(application_id, emr, connector)
-        if connection_id is not None and self.mirror is not None and isinstance(connector, _PairsSource):
+        if connection_id is not None and self.mirror is not None and _has_pairs(connector):
             pairs = await connector.bookable_pairs(care_unit_id, resource_ids, service_ids)
             answer = await self.mirror.timeslots(connection_id, care_unit_id, pairs, start, end)
             if answer is not None:
@@ -120,7 +135,7 @@ class AvailabilityReader:
         service_ids: Sequence[str] | None,
     ) -> tuple[Timeslot | None, Freshness]:
         connection_id = await self._mirror_of(application_id, emr, connector)
-        if connection_id is not None and self.mirror is not None and isinstance(connector, _PairsSource):
+        if connection_id is not None and self.mirror is not None and _has_pairs(connector):
             pairs = await connector.bookable_pairs(care_unit_id, resource_ids, service_ids)
             found = await self.mirror.next_available(connection_id, care_unit_id, pairs, after)
             if found is not None:

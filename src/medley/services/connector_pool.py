@@ -70,6 +70,7 @@ class ConnectorPool:
         self._max_size = max_size
         self._connectors: OrderedDict[_Key, Connector] = OrderedDict()
         self._connections: OrderedDict[tuple[str, str], tuple[Connection | None, float]] = OrderedDict()
+        self._reading: dict[tuple[str, str], asyncio.Future[Connection | None]] = {}
         self._lock = asyncio.Lock()
         self._unreadable_logged: set[str] = set()
         # Connectors opened with the master key alone for calls an EHR makes to us, by connection id.
@@ -81,7 +82,17 @@ class ConnectorPool:
         now = time.monotonic()
         if cached is not None and cached[1] > now:
             return cached[0]
-        connection = await get_connection(self._store, application_id, emr)
+        # One store read per expiry, however many requests arrive meanwhile: under load, every request in
+        # flight would otherwise miss at the same moment and each read the store.
+        pending = self._reading.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        reading = asyncio.ensure_future(get_connection(self._store, application_id, emr))
+        self._reading[key] = reading
+        try:
+            connection = await asyncio.shield(reading)
+        finally:
+            self._reading.pop(key, None)
         self._connections[key] = (connection, now + CONNECTION_CACHE_SECONDS)
         self._connections.move_to_end(key)
         while len(self._connections) > self._max_size:

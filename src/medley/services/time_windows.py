@@ -31,7 +31,9 @@ def resolve_window(
     clamp_to_now: bool = True,
 ) -> Window:
     """Fill in a missing bound, and refuse windows that are inverted or longer than ``max_days``."""
-    current = now or datetime.now(UTC)
+    # Whole seconds, as EHR clocks and slots have: reads within one second then ask the same window, and share
+    # one answer (sync/reader.py keeps recent answers).
+    current = (now or datetime.now(UTC)).replace(microsecond=0)
     begin = localise(start, tz) if start else current
     if clamp_to_now and begin < current:
         begin = current

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import dataclasses
+import gzip
 import heapq
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -45,6 +47,7 @@ from medley.sync.slots import Pair, SlotInputs, load_inputs, load_time_off
 
 NEXT_AVAILABLE_WEEKS = 13
 FRESHNESS_MEMORY_SECONDS = 0.5
+ANSWERS_KEPT = 64  # recent answers, each at most a two-month window of one care unit (a few hundred kB)
 # Covers the longest window a client may ask (62 days) from its furthest start, and next-available's 13 weeks.
 COVER_DAYS = 7 * NEXT_AVAILABLE_WEEKS + 2
 _ONE_DAY = timedelta(days=1)
@@ -117,6 +120,29 @@ class ComputedSlots:
         )
 
 
+class RenderedSlots:
+    """An answer's JSON array, joined from the slots' pre-rendered JSON when first asked, and gzip-compressed
+    when first asked; both are kept, so an answer served many times is rendered and compressed once."""
+
+    __slots__ = ("_chunks", "_gzip", "_json")
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+        self._json: bytes | None = None
+        self._gzip: bytes | None = None
+
+    def json(self) -> bytes:
+        if self._json is None:
+            self._json = b"[" + b",".join(self._chunks) + b"]"
+        return self._json
+
+    def gzip(self) -> bytes:
+        if self._gzip is None:
+            # Level 6: nearly level 9's size (a two-month answer shrinks about tenfold) at a third of its CPU.
+            self._gzip = gzip.compress(self.json(), compresslevel=6, mtime=0)
+        return self._gzip
+
+
 @dataclass(frozen=True, slots=True)
 class MirrorAnswer:
     """Slots selected from the mirror, with the age of the data."""
@@ -124,15 +150,17 @@ class MirrorAnswer:
     found: list[MirrorSlot]
     zone: ZoneInfo
     age_seconds: float
-    rendered: list[bytes] = field(default_factory=list)
-    """Each found slot's JSON, in order."""
+    rendered: RenderedSlots = field(default_factory=lambda: RenderedSlots([]))
 
     @property
     def slots(self) -> list[Timeslot]:
         return [slot.timeslot(self.zone) for slot in self.found]
 
     def json(self) -> bytes:
-        return b"[" + b",".join(self.rendered) + b"]"
+        return self.rendered.json()
+
+    def gzip(self) -> bytes:
+        return self.rendered.gzip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +257,7 @@ class MirrorReader:
         self._remembered: dict[str, tuple[float, _Fresh | None, datetime]] = {}
         self._computed: dict[tuple[str, str], ComputedSlots] = {}
         self._free: dict[tuple[str, str], FreeSlots] = {}
+        self._answers: OrderedDict[tuple[object, ...], MirrorAnswer] = OrderedDict()
         self._computing: dict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def forget(self, connection_id: str) -> None:
@@ -310,7 +339,15 @@ class MirrorReader:
             return MirrorAnswer([], ZoneInfo("UTC"), fresh.age_seconds)  # nothing there is bookable online
         if not fresh.limits.enabled:
             return MirrorAnswer([], computed.zone, fresh.age_seconds)
-        return select_offered(
+        # The same read within the same second of the same mirror version has the same answer: a storm of
+        # identical reads (a widget's first page, many visitors) selects, renders and compresses it once.
+        key: tuple[object, ...] = (connection_id, care_unit_id, fresh.version, computed.first_day, frozenset(pairs))
+        key += (start, end, now, fresh.limits, ends_by_end, first_only)
+        kept = self._answers.get(key)
+        if kept is not None:
+            self._answers.move_to_end(key)
+            return dataclasses.replace(kept, age_seconds=fresh.age_seconds)
+        answer = select_offered(
             computed,
             set(pairs),
             start,
@@ -321,6 +358,10 @@ class MirrorReader:
             ends_by_end=ends_by_end,
             first_only=first_only,
         )
+        self._answers[key] = answer
+        if len(self._answers) > ANSWERS_KEPT:
+            self._answers.popitem(last=False)
+        return answer
 
     async def _free_timeslots(
         self,
@@ -492,7 +533,10 @@ def select_offered(
 
     def answer(indexes: list[int]) -> MirrorAnswer:
         return MirrorAnswer(
-            [slots[i] for i in indexes], computed.zone, age_seconds, [computed.jsons[i] for i in indexes]
+            [slots[i] for i in indexes],
+            computed.zone,
+            age_seconds,
+            RenderedSlots([computed.jsons[i] for i in indexes]),
         )
 
     if limits.per_day_segment > 0 or limits.daily_bookings > 0:
@@ -510,13 +554,17 @@ def select_offered(
     )
     if not wanted >= computed.pairs or settled_from >= settled_to:
         return answer([index for index in range(lo, hi) if offered(index)])
-    head = answer([index for index in range(lo, settled_from) if offered(index)])
-    tail = answer([index for index in range(settled_to, hi) if offered(index)])
+    head = [index for index in range(lo, settled_from) if offered(index)]
+    tail = [index for index in range(settled_to, hi) if offered(index)]
     return MirrorAnswer(
-        head.found + slots[settled_from:settled_to] + tail.found,
+        [slots[i] for i in head] + slots[settled_from:settled_to] + [slots[i] for i in tail],
         computed.zone,
         age_seconds,
-        head.rendered + computed.jsons[settled_from:settled_to] + tail.rendered,
+        RenderedSlots(
+            [computed.jsons[i] for i in head]
+            + computed.jsons[settled_from:settled_to]
+            + [computed.jsons[i] for i in tail]
+        ),
     )
 
 

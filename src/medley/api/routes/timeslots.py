@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from medley.api.compression import GZIP_HEADERS, MIN_COMPRESSED_BYTES, accepts_gzip
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.freshness import DATA_AGE_HEADER, DATA_SOURCE_HEADER, freshness_headers
 from medley.api.ids import parse_plain_id, parse_typed_id
@@ -52,6 +53,7 @@ NEXT_AVAILABLE_HEADER = "X-Next-Available-Start"
     summary="List free timeslots",
 )
 async def list_timeslots(
+    request: Request,
     response: Response,
     runtime: RuntimeDep,
     caller: CallerDep,
@@ -111,7 +113,9 @@ async def list_timeslots(
     headers.update(freshness_headers(freshness))
     body = found.json()
     if body is not None:
-        # Rendered once per mirror version (sync/reader.py): a storm of wide reads stays cheap.
+        # Rendered (and compressed) once per answer (sync/reader.py): a storm of wide reads stays cheap.
+        if len(body) >= MIN_COMPRESSED_BYTES and accepts_gzip(request):
+            return Response(content=found.gzip(), media_type="application/json", headers={**headers, **GZIP_HEADERS})
         return Response(content=body, media_type="application/json", headers=headers)
     response.headers.update(headers)
     return found.items()

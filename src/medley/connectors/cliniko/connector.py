@@ -150,6 +150,7 @@ class ClinikoConnector:
         """``cache_namespace`` (``registry.cache_namespace``) with ``Settings.redis_url``: the slot and
         reference caches live in Redis under it, shared by every replica; else in this process."""
         self._client = client
+        self._capabilities: Capabilities | None = None
         self._settings = settings
         self._now = clock
         local_slots = SlotCache(settings.timeslot_cache_seconds)
@@ -176,7 +177,10 @@ class ClinikoConnector:
         return self._client.base_url
 
     def capabilities(self) -> Capabilities:
-        return cliniko_capabilities(self._settings)
+        # Asked on every request (the gateway refuses what the matrix lacks): built once per connector.
+        if self._capabilities is None:
+            self._capabilities = cliniko_capabilities(self._settings)
+        return self._capabilities
 
     async def aclose(self) -> None:
         await self._client.aclose()
