@@ -58,7 +58,8 @@ async def connector(sandbox: ClinikoSandbox, settings: Settings) -> AsyncIterato
 async def _classes(sandbox: ClinikoSandbox, *filters: str) -> list[dict[str, Any]]:
     """Classes straight from the emulator (the connector has no read for them: that is the point)."""
     async with client_for(sandbox) as client:
-        params = [("q[]", value) for value in filters] + [("per_page", "100")]
+        params: list[tuple[str, str | int | float | bool | None]] = [("q[]", value) for value in filters]
+        params.append(("per_page", 100))
         listed: list[dict[str, Any]] = (await client.get("/group_appointments", params=params)).json()[
             "group_appointments"
         ]
