@@ -250,6 +250,19 @@ async def _unavailable_blocks(api: Conformance, bookable: Bookable) -> None:
     path = f"/unavailable_blocks/{block['id']}"
     await api.json("GET /unavailable_blocks/{unavailable_block_id}", path)
     await api.json("GET /unavailable_blocks/{unavailable_block_id}/conflicts", path + "/conflicts")
+    moved = {"starts_at": _z(starts_at + timedelta(hours=1)), "ends_at": _z(starts_at + timedelta(hours=2))}
+    await api.json("PATCH /unavailable_blocks/{unavailable_block_id}", path, json=moved)
+    repeated = {"repeat_type": "Daily", "repeating_interval": 1, "number_of_repeats": 2}
+    await api.json(
+        "POST /availability_blocks",
+        json={
+            "business_id": bookable.business_id,
+            "practitioner_id": bookable.practitioner_id,
+            "starts_at": _z(starts_at + timedelta(hours=10)),
+            "ends_at": _z(starts_at + timedelta(hours=11)),
+            "repeat_rule": repeated,
+        },
+    )
     await api.call("POST /unavailable_blocks/{unavailable_block_id}/archive", path + "/archive")
     await api.json("GET /unavailable_blocks/{unavailable_block_id}", path, params={"q[]": "archived_at:*"})
     await api.call("DELETE /unavailable_blocks/{unavailable_block_id}", path)
