@@ -2,8 +2,9 @@
 
 uvicorn only times out a connection that is idle *after* a response (``timeout_keep_alive``): a client
 that connects and sends nothing, or sends its headers a byte at a time, would hold a connection for ever.
-The protocol below arms a deadline when a connection opens and whenever a new request begins, and
-disarms it once the request's headers are complete. (The body has its own deadline: ``middleware.py``.)
+The protocol below starts a clock when a connection opens and whenever a new request begins, and stops it
+once the request's headers are complete; a periodic sweep closes connections whose clock ran out. (The body
+has its own deadline: ``middleware.py``.)
 """
 
 from __future__ import annotations
@@ -18,38 +19,53 @@ MAX_INCOMPLETE_EVENT_BYTES = 16 * 1024
 
 
 def header_deadline_protocol(seconds: float) -> type[asyncio.Protocol]:
-    """uvicorn's httptools protocol, closing a connection whose request headers take over ``seconds``."""
+    """uvicorn's httptools protocol, closing a connection whose request headers take over ``seconds``.
+
+    A connection notes when it began waiting for headers; one sweep per event loop, every
+    ``sweep_every`` seconds, closes those waiting too long. (A timer armed and cancelled per request cost
+    a few percent of the read path; the sweep makes the cut-off up to ``sweep_every`` later.)
+    """
+    sweep_every = max(0.05, min(1.0, seconds / 4))
+    waiting: dict[asyncio.AbstractEventLoop, set[HeaderDeadlineProtocol]] = {}
+
+    def sweep(loop: asyncio.AbstractEventLoop) -> None:
+        connections = waiting.get(loop, set())
+        now = loop.time()
+        late = [c for c in connections if c.waiting_since is not None and now - c.waiting_since > seconds]
+        for connection in late:
+            connection.too_slow()
+        if connections:
+            loop.call_later(sweep_every, sweep, loop)
+        else:
+            waiting.pop(loop, None)  # the next connection starts the sweep again
 
     class HeaderDeadlineProtocol(HttpToolsProtocol):
-        _deadline: asyncio.TimerHandle | None = None
+        waiting_since: float | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._arm()
+            self.waiting_since = self.loop.time()
+            connections = waiting.get(self.loop)
+            if connections is None:
+                connections = waiting[self.loop] = set()
+                self.loop.call_later(sweep_every, sweep, self.loop)
+            connections.add(self)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._arm()
+            self.waiting_since = self.loop.time()
 
         def on_headers_complete(self) -> None:
-            self._disarm()
+            self.waiting_since = None
             super().on_headers_complete()
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
+            self.waiting_since = None
+            waiting.get(self.loop, set()).discard(self)
             super().connection_lost(exc)
 
-        def _arm(self) -> None:
-            self._disarm()
-            self._deadline = self.loop.call_later(seconds, self._too_slow)
-
-        def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-                self._deadline = None
-
-        def _too_slow(self) -> None:
-            self._deadline = None
+        def too_slow(self) -> None:
+            self.waiting_since = None
             if not self.transport.is_closing():
                 self.transport.close()
 

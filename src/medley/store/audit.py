@@ -131,8 +131,10 @@ class AuditWriter:
 
     def add(self, event: AuditEvent) -> None:
         # ``emr_id:7`` and ``7`` are one record: dedupe after normalising.
-        record_ids = tuple(dict.fromkeys(audited_id(str(record_id), self._id_key) for record_id in event.record_ids))
-        self._buffer.append(dataclasses.replace(event, record_ids=record_ids))
+        if event.record_ids:  # most reads name no record: no copy of the event then
+            ids = tuple(dict.fromkeys(audited_id(str(record_id), self._id_key) for record_id in event.record_ids))
+            event = dataclasses.replace(event, record_ids=ids)
+        self._buffer.append(event)
         overflow = len(self._buffer) - self._max_buffered
         if overflow > 0:
             del self._buffer[:overflow]
