@@ -27,7 +27,6 @@ from medley.api.metrics import install_metrics
 from medley.api.middleware import RequestContextMiddleware
 from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, events, inbound, patients, records, timeslots, webhooks
-from medley.api.runtime import Runtime
 from medley.api.store_outage import install_store_outage_handlers, readiness
 from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
 from medley.connectors.redis_client import aclose_redis_clients
@@ -38,6 +37,7 @@ from medley.sandbox.embedded import build_sandboxes
 from medley.services.availability import AvailabilityReader
 from medley.services.connector_pool import ConnectorPool
 from medley.services.inbound import InboundPushes
+from medley.services.runtime import Runtime
 from medley.store.applications import Authenticator, ensure_sandbox_application
 from medley.store.audit import AuditWriter
 from medley.store.audit_ids import audit_id_key

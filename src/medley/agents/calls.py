@@ -15,10 +15,10 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import ValidationError
 from starlette.requests import Request
 
-from medley.api.deps import Caller
-from medley.api.runtime import Runtime
 from medley.connectors.lanes import Lane, current_lane, request_deadline
 from medley.domain.errors import MedleyError
+from medley.services.authentication import Caller
+from medley.services.runtime import Runtime
 
 # Where the endpoint leaves the authenticated caller for the tools (the HTTP request's state).
 CALLER_STATE = "mcp_caller"

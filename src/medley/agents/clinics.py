@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from medley.agents.calls import ToolCall
-from medley.api.ids import parse_plain_id
 from medley.connectors.base import Connector, Operation
 from medley.connectors.registry import known_emrs
 from medley.domain.errors import DetailCode, MedleyError
+from medley.domain.ids import parse_plain_id
 from medley.domain.models import CareUnit, HealthcareService, Resource
 from medley.store.connections import list_connections
 
@@ -62,18 +62,11 @@ class Clinic:
         return {s.id: s for s in await self.connector.list_services(self.unit.id)}
 
 
-def _require(connector: Connector, operation: Operation) -> None:
-    """What the EHR cannot do is refused before any upstream call, as the REST API does."""
-    capabilities = connector.capabilities()
-    if operation not in capabilities.operations:
-        raise MedleyError.not_supported(f"{capabilities.name} does not support '{operation}'.")
-
-
 async def open_clinic(call: ToolCall, raw: str, *needs: Operation) -> Clinic:
     emr, care_unit_id = parse_clinic(raw)
     connector = await call.runtime.connectors.connector_for(call.application_id, call.caller.client_secret, emr)
-    for operation in needs:
-        _require(connector, operation)
+    for operation in needs:  # what the EHR cannot do is refused before any upstream call, as in the REST API
+        connector.capabilities().require(operation)
     unit = await connector.get_care_unit(care_unit_id)
     return Clinic(emr, connector, unit)
 

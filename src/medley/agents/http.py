@@ -20,10 +20,10 @@ from starlette.types import Receive, Scope, Send
 
 from medley.agents.calls import CALLER_STATE
 from medley.agents.server import MCP_PATH, build_server
-from medley.api.deps import authenticate
 from medley.api.problem import problem_response
 from medley.config import Settings
 from medley.domain.errors import MedleyError
+from medley.services.authentication import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER, authenticate_caller
 
 
 def transport_security(settings: Settings) -> TransportSecuritySettings:
@@ -61,7 +61,12 @@ class McpEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         try:
-            caller = await authenticate(request)
+            caller = await authenticate_caller(
+                request.app.state.runtime,
+                request.headers.get(CLIENT_ID_HEADER),
+                request.headers.get(CLIENT_SECRET_HEADER),
+                request.client.host if request.client else "unknown",
+            )
         except MedleyError as error:
             await problem_response(request, error)(scope, receive, send)
             return

@@ -23,9 +23,9 @@ from medley.agents.clinics import all_clinics, open_clinic
 from medley.agents.matching import best_matches, top_matches
 from medley.agents.speech import spoken_day
 from medley.agents.times import Names, PartOfDay, free_slots, in_part_of_day, next_free, said, said_list, varied
-from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.connectors.base import Operation
 from medley.domain.errors import DetailCode, MedleyError
+from medley.domain.ids import parse_plain_id, parse_typed_id
 from medley.domain.models import AppointmentQuery, AppointmentStatus, HealthcareService, Resource
 from medley.services.time_windows import resolve_window
 

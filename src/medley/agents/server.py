@@ -16,8 +16,8 @@ from starlette.requests import Request
 from medley import __version__
 from medley.agents import reading, writing
 from medley.agents.calls import CALLER_STATE, CallOutcome, current_outcome, validation_text
-from medley.api.deps import Caller
-from medley.api.runtime import Runtime
+from medley.services.authentication import Caller
+from medley.services.runtime import Runtime
 from medley.store.audit import AuditEvent
 
 MCP_PATH = "/mcp"

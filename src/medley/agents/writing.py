@@ -18,9 +18,9 @@ from medley.agents.calls import ToolCall, tool_call
 from medley.agents.clinics import Clinic, open_clinic
 from medley.agents.reading import ClinicArg, PatientIdArg, appointment_id_of, patient_id_of
 from medley.agents.times import Names, nearest, said_list
-from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.connectors.base import Operation
 from medley.domain.errors import DetailCode, ErrorCode, MedleyError
+from medley.domain.ids import parse_plain_id, parse_typed_id
 from medley.domain.models import Appointment, AppointmentChange, PatientCreate
 from medley.services import booking
 from medley.services.idempotent import IdempotentWrite, Replay

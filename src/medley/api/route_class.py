@@ -24,12 +24,12 @@ from starlette.exceptions import HTTPException
 
 from medley.api.deps import SECURITY_REQUIREMENT, authenticate
 from medley.api.problem import problem_response
-from medley.api.runtime import Runtime
 from medley.api.text_input import refuse_nul_characters
 from medley.api.upstream_context import enter_upstream_context
 from medley.connectors.base import Operation
 from medley.domain.errors import DetailCode, MedleyError
 from medley.services.idempotent import IdempotentWrite, Replay
+from medley.services.runtime import Runtime
 from medley.store.audit import AuditEvent
 from medley.store.idempotency import MAX_KEY_LENGTH
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from medley.domain.errors import MedleyError
 from medley.domain.models import (
     Appointment,
     AppointmentChange,
@@ -98,6 +99,13 @@ class Capabilities(BaseModel):
     patient_upsert_key: list[str] = Field(
         description="The fields a patient create is matched on (an existing patient is returned, not created)."
     )
+
+    def require(self, operation: Operation) -> None:
+        """Refuse, before any upstream call, what this EHR cannot do (400 ``NOT_SUPPORTED``)."""
+        if operation not in self.operations:
+            raise MedleyError.not_supported(
+                f"{self.name} does not support '{operation}': see its capabilities in GET /api/emrs."
+            )
 
 
 class Connector(Protocol):

@@ -13,9 +13,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from medley.api.deps import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER
 from medley.config import DEFAULT_SANDBOX_CLIENT_SECRET, Settings
 from medley.console.templating import CONSOLE_CSP, PageTemplate, page_response
+from medley.services.authentication import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER
 
 CONSOLE_PATH = "/console"
 CONSOLE_STATIC_PATH = "/console/static"

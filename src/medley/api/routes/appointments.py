@@ -8,16 +8,16 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request, status
 
 from medley.api.deps import CareUnitId, ConnectorDep, RuntimeDep
-from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.api.moments import Moment
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import IDEMPOTENCY_HEADER, GatewayRoute
-from medley.api.runtime import Runtime
 from medley.api.schemas import AppointmentBulkUpdate, AppointmentCreate, AppointmentUpdate
 from medley.connectors.base import Connector
 from medley.domain.errors import DetailCode, MedleyError
+from medley.domain.ids import parse_plain_id, parse_typed_id
 from medley.domain.models import Appointment, AppointmentChange, AppointmentQuery, AppointmentStatus
 from medley.services import booking
+from medley.services.runtime import Runtime
 from medley.services.time_windows import localise
 
 router = APIRouter(

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Query, Response
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.freshness import freshness_headers
-from medley.api.ids import parse_typed_id
 from medley.api.moments import Moment
 from medley.api.problem import problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.api.schemas import Emr
 from medley.connectors.registry import capabilities_of, known_emrs
 from medley.domain.errors import DetailCode
+from medley.domain.ids import parse_typed_id
 from medley.domain.models import CareUnit, HealthcareService, Resource, ScheduleBlock
 from medley.services.availability import AvailabilityReader
 from medley.services.time_windows import resolve_window

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
-from medley.api.ids import parse_typed_id
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.domain.errors import DetailCode, MedleyError
+from medley.domain.ids import parse_typed_id
 from medley.domain.models import Patient, PatientCreate, PatientQuery
 from medley.services.patient_intake import create_or_find_patient
 

@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
-from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.api.problem import WRITE_STATUSES, problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.api.schemas import DocumentCreate, MedicalNoteCreate
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
+from medley.domain.ids import parse_plain_id, parse_typed_id
 from medley.domain.models import Document, MedicalNote, NewDocument, NewMedicalNote
 from medley.events.changes import EventType
 from medley.services.write_events import record_confirmed_write

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Query, Request, Response
 from medley.api.compression import GZIP_HEADERS, MIN_COMPRESSED_BYTES, accepts_gzip
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.freshness import DATA_AGE_HEADER, DATA_SOURCE_HEADER, freshness_headers
-from medley.api.ids import parse_plain_id, parse_typed_id
 from medley.api.moments import Moment
 from medley.api.problem import problem_responses
 from medley.api.route_class import GatewayRoute
 from medley.domain.errors import DetailCode
+from medley.domain.ids import parse_plain_id, parse_typed_id
 from medley.domain.models import Timeslot
 from medley.services.availability import AvailabilityReader
 from medley.services.time_windows import resolve_window
