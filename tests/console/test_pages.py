@@ -74,7 +74,8 @@ async def test_console_assets_ship_with_the_package(sandbox: httpx.AsyncClient) 
     assets = re.findall(r'(?:src|href)="(/(?:console|docs)/static/[^"]+)"', page)
     assert len(assets) >= 2
     modules = [
-        "api.js", "calendar.js", "credentials.js", "dialogs.js", "dom.js", "format.js", "layout.js", "patient.js"
+        "api.js", "calendar.js", "capabilities.js", "credentials.js", "dialogs.js", "dom.js", "format.js", "layout.js",
+        "patient.js",
     ]
     for path in [*assets, *(f"/console/static/{m}" for m in modules)]:
         response = await sandbox.get(path)

@@ -16,10 +16,11 @@ Json = dict[str, Any]
 class FreeSlot:
     unit: Json
     slot: Json
+    emr: str = "cliniko"
 
     @property
     def base(self) -> str:
-        return f"/emrs/cliniko/care-units/{self.unit['id']}"
+        return f"/emrs/{self.emr}/care-units/{self.unit['id']}"
 
     @property
     def start(self) -> datetime:
@@ -55,14 +56,14 @@ def weeks_from_opening(timezone: str, moment: datetime, now: datetime | None = N
     return (_monday(day) - opening_monday(timezone, now)).days // 7
 
 
-def first_free_slot(api: httpx.Client) -> FreeSlot:
-    """The first free slot of the last care unit that has one (not the first: the test must pick it)."""
-    units = api.get("/emrs/cliniko/care-units").json()
+def first_free_slot(api: httpx.Client, emr: str = "cliniko") -> FreeSlot:
+    """The first free slot of the last care unit of ``emr`` that has one (not the first: the test must pick it)."""
+    units = api.get(f"/emrs/{emr}/care-units").json()
     for unit in reversed(units):
-        slots = api.get(f"/emrs/cliniko/care-units/{unit['id']}/timeslots").json()
+        slots = api.get(f"/emrs/{emr}/care-units/{unit['id']}/timeslots").json()
         if slots:
-            return FreeSlot(unit, slots[0])
-    raise AssertionError("the sandbox practice has no free slot in the next 14 days")
+            return FreeSlot(unit, slots[0], emr)
+    raise AssertionError(f"the {emr} sandbox practice has no free slot in the next 14 days")
 
 
 def create_patient(api: httpx.Client, base: str, first_name: str, last_name: str, birth_date: str) -> Json:

@@ -1,6 +1,8 @@
 // The gateway's public HTTP API, called exactly as an integrator's client calls it: the two
 // x-leyr-client-* headers on every request, an Idempotency-Key on every write.
 
+import { notSupported } from "./capabilities.js";
+
 /** A failed call: the problem+json body when the server sent one. */
 export class ApiError extends Error {
   constructor(status, problem, requestId) {
@@ -121,11 +123,15 @@ function limiter(size) {
 // The gateway's bound on GET …/patients?ids= (one upstream read).
 const BATCH_PATIENTS = 100;
 
-/** The calls of one care unit; patients are looked up lazily and cached until the next refresh. */
+/**
+ * The calls of one care unit of one EHR (an `Ehr` of capabilities.js); patients are looked up lazily and cached
+ * until the next refresh. A call the EHR's capabilities lack is refused here, never sent.
+ */
 export class CareUnitApi {
-  constructor(client, emr, unitId) {
+  constructor(client, ehr, unitId) {
     this.client = client;
-    this.prefix = `/emrs/${encodeURIComponent(emr)}/care-units/${encodeURIComponent(unitId)}`;
+    this.ehr = ehr;
+    this.prefix = `/emrs/${encodeURIComponent(ehr.code)}/care-units/${encodeURIComponent(unitId)}`;
     this.patients = new Map();
     this.queue = limiter(4);
   }
@@ -134,30 +140,37 @@ export class CareUnitApi {
     return this.prefix + segments.map((s) => `/${encodeURIComponent(s)}`).join("");
   }
 
+  /** `call()` when the EHR supports `operation`, else a rejected promise that never reached the server. */
+  guarded(operation, call) {
+    return this.ehr.supports(operation) ? call() : Promise.reject(notSupported(this.ehr, operation));
+  }
+
   resources() {
-    return this.client.get(this.path("resources"));
+    return this.guarded("resources.list", () => this.client.get(this.path("resources")));
   }
 
   services() {
-    return this.client.get(this.path("healthcare-services"));
+    return this.guarded("services.list", () => this.client.get(this.path("healthcare-services")));
   }
 
   schedule(resourceId, start, end) {
-    return this.client.get(this.path("resources", resourceId, "schedules"), { start, end });
+    return this.guarded("schedules.get",
+      () => this.client.get(this.path("resources", resourceId, "schedules"), { start, end }));
   }
 
   appointments(query) {
-    return this.client.get(this.path("appointments"), query);
+    return this.guarded("appointments.list", () => this.client.get(this.path("appointments"), query));
   }
 
   timeslots(query) {
-    return this.client.get(this.path("timeslots"), query);
+    return this.guarded("timeslots.list", () => this.client.get(this.path("timeslots"), query));
   }
 
   patient(patientId) {
     let pending = this.patients.get(patientId);
     if (!pending) {
-      pending = this.queue(() => this.client.get(this.path("patients", patientId)));
+      pending = this.guarded("patients.get",
+        () => this.queue(() => this.client.get(this.path("patients", patientId))));
       // A failed look-up is not cached: the next render tries again.
       pending.catch(() => this.patients.delete(patientId));
       this.patients.set(patientId, pending);
@@ -168,6 +181,7 @@ export class CareUnitApi {
   /** Look up, in batches of BATCH_PATIENTS, the patients not cached yet: a week costs a bounded number of
    * reads whatever its number of appointments. One not found is looked up alone the next time it is asked. */
   async primePatients(patientIds) {
+    if (!this.ehr.supports("patients.search")) return; // each name falls back to its own look-up
     const missing = [...new Set(patientIds.filter((id) => id && !this.patients.has(id)))];
     const batches = [];
     for (let i = 0; i < missing.length; i += BATCH_PATIENTS) batches.push(missing.slice(i, i + BATCH_PATIENTS));
@@ -197,37 +211,40 @@ export class CareUnitApi {
   }
 
   searchPatients(query) {
-    return this.client.get(this.path("patients"), query);
+    return this.guarded("patients.search", () => this.client.get(this.path("patients"), query));
   }
 
   async createPatient(body) {
-    const patient = await this.client.post(this.path("patients"), body);
+    const patient = await this.guarded("patients.create", () => this.client.post(this.path("patients"), body));
     this.rememberPatient(patient);
     return patient;
   }
 
   book(body) {
-    return this.client.post(this.path("appointments"), body);
+    return this.guarded("appointments.create", () => this.client.post(this.path("appointments"), body));
   }
 
+  /** A move (start/end) or a cancel (status "cancelled"): each is its own operation in the capabilities. */
   updateAppointment(appointmentId, body) {
-    return this.client.patch(this.path("appointments", appointmentId), body);
+    const operation = body.status === "cancelled" ? "appointments.cancel" : "appointments.update";
+    return this.guarded(operation, () => this.client.patch(this.path("appointments", appointmentId), body));
   }
 
   notes(patientId) {
-    return this.client.get(this.path("patients", patientId, "medical-notes"));
+    return this.guarded("notes.list", () => this.client.get(this.path("patients", patientId, "medical-notes")));
   }
 
   documents(patientId) {
-    return this.client.get(this.path("patients", patientId, "documents"));
+    return this.guarded("documents.list", () => this.client.get(this.path("patients", patientId, "documents")));
   }
 
   uploadDocument(patientId, body) {
-    return this.client.post(this.path("patients", patientId, "documents"), body);
+    return this.guarded("documents.create",
+      () => this.client.post(this.path("patients", patientId, "documents"), body));
   }
 
   downloadDocument(patientId, document) {
-    return this.client.file(this.path("patients", patientId, "documents", document.id),
-      document.title || `document-${document.id}`);
+    return this.guarded("documents.get", () => this.client.file(
+      this.path("patients", patientId, "documents", document.id), document.title || `document-${document.id}`));
   }
 }

@@ -1,7 +1,9 @@
-// The console's entry point: state, the hash router (#/units/{unit} and #/units/{unit}/patients/{id}),
-// and the wiring between the controls, the API and the views.
+// The console's entry point: state, the hash router (#/emrs/{emr}/units/{unit} and
+// #/emrs/{emr}/units/{unit}/patients/{id}; the older #/units/… links open on the first connected EHR), and the
+// wiring between the controls, the API and the views.
 
 import { ApiClient, CareUnitApi } from "./api.js";
+import { connectedEhrs, unsupportedNote } from "./capabilities.js";
 import { withSecret } from "./credentials.js";
 import { renderCalendar, selectDay } from "./calendar.js";
 import { appointmentDialog, bookingDialog, setupDialogs } from "./dialogs.js";
@@ -17,14 +19,17 @@ const client = new ApiClient(config);
 
 const $ = (id) => document.getElementById(id);
 const els = {
-  unit: $("unit-select"), resource: $("resource-select"), service: $("service-select"), refresh: $("refresh-button"),
+  emr: $("emr-select"), unit: $("unit-select"), support: $("calendar-support"), legendWork: $("legend-work"),
+  legendSlot: $("legend-slot"), resource: $("resource-select"), service: $("service-select"), refresh: $("refresh-button"),
   prev: $("prev-week"), thisWeek: $("this-week"), next: $("next-week"), weekLabel: $("week-label"),
   timezone: $("timezone-label"), calendar: $("calendar"), dayTabs: $("day-tabs"), calendarView: $("calendar-view"),
   calendarHeading: $("calendar-heading"), patientView: $("patient-view"), problem: $("page-problem"), status: $("status"),
 };
 
 const state = {
-  emr: null,
+  ehrs: [], // the connected EHRs (capabilities.js Ehr), in the server's order
+  ehr: null,
+  unitsByEmr: new Map(), // EHR code -> Promise of its care units, read once per page
   units: [],
   unit: null,
   api: null,
@@ -36,12 +41,13 @@ const state = {
   weekStart: null,
   selectedDay: 0,
   generation: 0,
-  route: { view: "calendar", unitId: null },
+  route: { view: "calendar", emr: null, unitId: null },
 };
 
 // ---- context handed to the views and dialogs -------------------------------------------------------
 
-const unitHref = (unitId) => `#/units/${encodeURIComponent(unitId)}`;
+const emrHref = (emr) => `#/emrs/${encodeURIComponent(emr)}`;
+const unitHref = (unitId, emr = state.ehr.code) => `${emrHref(emr)}/units/${encodeURIComponent(unitId)}`;
 const patientHref = (patientId) => `${unitHref(state.unit.id)}/patients/${encodeURIComponent(patientId)}`;
 const resourceName = (id) => state.resources.get(id)?.name || (id ? `Practitioner ${id}` : "");
 const serviceName = (id) => state.services.get(id)?.name || (id ? `Service ${id}` : "");
@@ -57,6 +63,7 @@ function announce(text) {
 function context() {
   return {
     api: state.api,
+    ehr: state.ehr,
     timeZone: state.unit.timezone,
     calendarHref: unitHref(state.unit.id),
     resourceName, serviceName, patientName, patientHref, announce,
@@ -94,15 +101,29 @@ function servicesOf(resourceId) {
 }
 
 function fillServiceSelect() {
+  if (!state.ehr.supports("timeslots.list")) {
+    state.serviceId = "";
+    fillSelect(els.service, [["", "Not supported"]], "");
+    els.service.disabled = true;
+    return;
+  }
   const offered = servicesOf(state.resourceId);
   if (state.serviceId && !offered.some((s) => s.id === state.serviceId)) state.serviceId = offered[0]?.id || "";
   fillSelect(els.service, [["", "None (hide free slots)"],
     ...offered.map((s) => [s.id, `${s.name} (${s.duration_minutes} min)`])], state.serviceId);
 }
 
+/** `call()` when the current EHR supports `operation`, else `fallback` (the step is shown as not supported). */
+function ifSupported(operation, call, fallback) {
+  return state.ehr.supports(operation) ? call() : fallback;
+}
+
 async function loadReference() {
   const api = state.api;
-  const [resources, services] = await Promise.all([api.resources(), api.services()]);
+  const [resources, services] = await Promise.all([
+    ifSupported("resources.list", () => api.resources(), []),
+    ifSupported("services.list", () => api.services(), []),
+  ]);
   if (api !== state.api) return; // another care unit was picked meanwhile
   state.resources = new Map(resources.map((r) => [r.id, r]));
   state.services = new Map(services.map((s) => [s.id, s]));
@@ -120,11 +141,50 @@ function goToToday() {
   state.selectedDay = (new Date(Date.UTC(day.year, day.month - 1, day.day)).getUTCDay() + 6) % 7;
 }
 
+/** The calendar's steps the EHR lacks, said once above the week instead of failing in it. */
+function showCalendarSupport(ehr) {
+  const missing = [
+    ["schedules.get", "Working hours"],
+    ["appointments.list", "Appointments"],
+    ["timeslots.list", "Free slots"],
+    ["appointments.create", "Booking"],
+  ].filter(([operation]) => !ehr.supports(operation));
+  replaceChildren(els.support, missing.map(([operation, what]) => unsupportedNote(ehr, operation, what)));
+  els.support.hidden = missing.length === 0;
+  els.legendWork.hidden = !ehr.supports("schedules.get");
+  els.legendSlot.hidden = !ehr.supports("timeslots.list");
+}
+
+function unitsOf(code) {
+  let pending = state.unitsByEmr.get(code);
+  if (!pending) {
+    pending = client.get(`/emrs/${encodeURIComponent(code)}/care-units`);
+    pending.catch(() => state.unitsByEmr.delete(code)); // a failed read is tried again next time
+    state.unitsByEmr.set(code, pending);
+  }
+  return pending;
+}
+
+async function selectEhr(code) {
+  const ehr = state.ehrs.find((e) => e.code === code);
+  if (!ehr) {
+    throw Object.assign(new Error(`This application has no connected EHR ${code}.`), { title: "Unknown EHR" });
+  }
+  const units = await unitsOf(ehr.code);
+  state.ehr = ehr;
+  state.units = units;
+  state.unit = null;
+  state.api = null;
+  els.emr.value = ehr.code;
+  fillSelect(els.unit, units.map((u) => [u.id, u.name]), "");
+  showCalendarSupport(ehr);
+}
+
 async function selectUnit(unitId) {
   const unit = state.units.find((u) => u.id === unitId);
   if (!unit) throw Object.assign(new Error(`There is no care unit ${unitId}.`), { title: "Unknown care unit" });
   state.unit = unit;
-  state.api = new CareUnitApi(client, state.emr, unit.id);
+  state.api = new CareUnitApi(client, state.ehr, unit.id);
   state.resourceId = null;
   state.serviceId = "";
   state.serviceTouched = false;
@@ -143,16 +203,18 @@ async function loadWeek({ focus } = {}) {
   const now = new Date();
   els.weekLabel.textContent = formatWeek(state.weekStart);
   els.calendar.setAttribute("aria-busy", "true");
-  document.title = `${state.unit.name} · Medley sandbox console`;
+  document.title = `${state.unit.name} · ${state.ehr.name} · Medley sandbox console`;
   try {
     const resourceId = state.resourceId;
+    const knowsHours = state.ehr.supports("schedules.get");
     const wantSlots = Boolean(state.serviceId) && end > now;
     const [work, booked, slots] = await Promise.all([
-      resourceId ? state.api.schedule(resourceId, start, end) : [],
-      resourceId ? state.api.appointments({ start, end, resource_id: resourceId }) : [],
-      wantSlots && resourceId
-        ? state.api.timeslots({ start, end, resource_id: resourceId, healthcare_service_id: state.serviceId })
-        : [],
+      resourceId ? ifSupported("schedules.get", () => state.api.schedule(resourceId, start, end), []) : [],
+      resourceId ? ifSupported("appointments.list",
+        () => state.api.appointments({ start, end, resource_id: resourceId }), []) : [],
+      wantSlots && resourceId ? ifSupported("timeslots.list",
+        () => state.api.timeslots({ start, end, resource_id: resourceId, healthcare_service_id: state.serviceId }),
+        []) : [],
     ]);
     if (generation !== state.generation) return;
     // Every patient of the week in one batch read, not one read per appointment.
@@ -160,7 +222,7 @@ async function loadWeek({ focus } = {}) {
     if (generation !== state.generation) return;
     hideProblem(els.problem);
     renderCalendar(els.calendar, els.dayTabs, {
-      days, today: civilDateOf(now, tz), now, timeZone: tz, selectedIndex: state.selectedDay,
+      days, today: civilDateOf(now, tz), now, timeZone: tz, selectedIndex: state.selectedDay, knowsHours,
       work: work.map(withDates), appointments: booked.map(withDates), slots: slots.map(withDates),
       showSlots: Boolean(state.serviceId), serviceName, patientName,
       onSlot: (slot, button) => booking.open(context(), slot, button),
@@ -185,9 +247,21 @@ function parseRoute(hash) {
   const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map((p) => {
     try { return decodeURIComponent(p); } catch { return p; }
   });
-  if (parts[0] !== "units" || !parts[1]) return { view: "calendar", unitId: null };
-  if (parts[2] === "patients" && parts[3]) return { view: "patient", unitId: parts[1], patientId: parts[3] };
-  return { view: "calendar", unitId: parts[1] };
+  // #/units/… (before the console could switch EHR) is kept working: it names a care unit of the first EHR.
+  const legacy = parts[0] === "units";
+  const emr = parts[0] === "emrs" ? parts[1] || null : null;
+  const rest = legacy ? parts : emr ? parts.slice(2) : [];
+  const route = { view: "calendar", emr, unitId: null, legacy };
+  if (rest[0] !== "units" || !rest[1]) return route;
+  route.unitId = rest[1];
+  if (rest[2] === "patients" && rest[3]) Object.assign(route, { view: "patient", patientId: rest[3] });
+  return route;
+}
+
+function routeHref(route) {
+  if (!route.unitId) return emrHref(route.emr);
+  const unit = unitHref(route.unitId, route.emr);
+  return route.view === "patient" ? `${unit}/patients/${encodeURIComponent(route.patientId)}` : unit;
 }
 
 function showView(name) {
@@ -208,12 +282,33 @@ async function reloadView(options = {}) {
 
 async function onRoute() {
   const route = parseRoute(location.hash);
-  if (!route.unitId) {
-    if (state.units.length) location.replace(unitHref(state.units[0].id));
+  const first = state.ehrs[0];
+  if (!first) return; // the EHRs are not known yet: start() routes once they are
+  if (!route.emr) {
+    // No EHR in the link (none at all, or an old #/units/… one): the first connected EHR's.
+    location.replace(routeHref({ ...route, emr: first.code }));
     return;
   }
   const leavingPatient = state.route.view === "patient" && route.view === "calendar";
   state.route = route;
+  try {
+    if (state.ehr?.code !== route.emr) await selectEhr(route.emr);
+  } catch (error) {
+    if (state.route !== route) return;
+    showProblem(els.problem, error);
+    if (route.emr !== first.code) location.replace(emrHref(first.code));
+    return;
+  }
+  if (state.route !== route) return; // a newer navigation took over while this one loaded
+  if (!route.unitId) {
+    if (state.units.length) {
+      location.replace(unitHref(state.units[0].id));
+    } else {
+      els.calendar.setAttribute("aria-busy", "false");
+      showProblem(els.problem, { title: "No care unit", message: `${state.ehr.name} has no care unit.` });
+    }
+    return;
+  }
   try {
     if (state.unit?.id !== route.unitId) await selectUnit(route.unitId);
   } catch (error) {
@@ -222,13 +317,14 @@ async function onRoute() {
     if (state.units.length && route.unitId !== state.units[0].id) location.replace(unitHref(state.units[0].id));
     return;
   }
-  if (state.route !== route) return; // a newer navigation took over while this one loaded
+  if (state.route !== route) return;
   await reloadView({ focus: leavingPatient ? "#calendar-heading" : null });
 }
 
 // ---- controls --------------------------------------------------------------------------------------
 
 function wireControls() {
+  els.emr.addEventListener("change", () => { location.hash = emrHref(els.emr.value); });
   els.unit.addEventListener("change", () => { location.hash = unitHref(els.unit.value); });
   els.resource.addEventListener("change", () => {
     state.resourceId = els.resource.value;
@@ -267,11 +363,11 @@ async function start() {
     const emrs = await withSecret(client, config, () => client.get("/emrs"));
     // Only once the credentials are known to work: with a custom sandbox secret, they are asked for first.
     startEventStream(client, $("event-list"), $("event-note"));
-    const emr = emrs.find((e) => e.connected);
-    if (!emr) throw Object.assign(new Error("This application has no EHR connection."), { title: "Not connected" });
-    state.emr = emr.code;
-    state.units = await client.get(`/emrs/${encodeURIComponent(emr.code)}/care-units`);
-    fillSelect(els.unit, state.units.map((u) => [u.id, u.name]), "");
+    state.ehrs = connectedEhrs(emrs);
+    if (!state.ehrs.length) {
+      throw Object.assign(new Error("This application has no EHR connection."), { title: "Not connected" });
+    }
+    fillSelect(els.emr, state.ehrs.map((e) => [e.code, e.label]), "");
   } catch (error) {
     els.calendar.setAttribute("aria-busy", "false");
     showProblem(els.problem, error);

@@ -124,9 +124,10 @@ function dayColumn(model, day, index) {
     body.append(h("ol", { class: "lane lane-slots", "aria-label": "Free slots" },
       slotSpans(day.slots).map((span) => slotButton(model, span, day))));
   }
+  // Without the EHR's working hours (schedules not supported), an empty day is not a day off: say nothing.
   const hours = day.work.length
     ? day.work.map((w) => formatTimeRange(w.value.start, w.value.end, tz)).join(", ")
-    : "Not working";
+    : model.knowsHours === false ? "" : "Not working";
   const classes = ["day"];
   if (isToday) classes.push("is-today");
   if (index === model.selectedIndex) classes.push("is-selected");
@@ -147,7 +148,8 @@ function dayTabs(tabs, model) {
 }
 
 /**
- * Draws the week. `model`: {days (civil dates), today, now, timeZone, selectedIndex, work, appointments,
+ * Draws the week. `model`: {days (civil dates), today, now, timeZone, selectedIndex, knowsHours (false when the
+ * EHR gives no working hours), work, appointments,
  * slots (all with Date start/end), showSlots, serviceName(id), patientName(id) -> Promise<string>,
  * onSlot(slot, button), onAppointment(appointment, button), onSelectDay(index)}.
  */

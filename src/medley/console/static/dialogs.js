@@ -1,6 +1,7 @@
 // The booking and appointment dialogs (<dialog> elements of the page): Esc or Close closes them and focus
 // returns to the button that opened them, or to a stable heading when a refresh has replaced that button.
 
+import { gate } from "./capabilities.js";
 import { h, hideProblem, replaceChildren, showProblem } from "./dom.js";
 import {
   civilDateOf, dateKey, formatBirthDate, formatDateTime, formatLongDay, formatTime, formatTimeRange,
@@ -172,6 +173,10 @@ export function bookingDialog({ onBooked, onConflict }) {
       newPatient.open = false;
       results.replaceChildren();
       choose(null);
+      // Each step the EHR lacks is said in its place rather than tried.
+      gate(searchForm, ctx.ehr, "patients.search", "Finding patients");
+      gate(newPatient, ctx.ehr, "patients.create", "New patients");
+      gate(submit, ctx.ehr, "appointments.create", "Booking");
       openModal(dialog, opener);
     },
   };
@@ -313,12 +318,12 @@ export function appointmentDialog({ onChanged }) {
       patientLink.hidden = !appointment.patient_id;
       if (appointment.patient_id) patientLink.href = ctx.patientHref(appointment.patient_id);
       const open = appointment.status === "booked" || appointment.status === "awaiting_confirmation";
-      reschedule.hidden = !open;
-      cancelForm.hidden = !open;
+      const canMove = gate(reschedule, ctx.ehr, ["appointments.update", "timeslots.list"], "Rescheduling", open);
+      gate(cancelForm, ctx.ehr, "appointments.cancel", "Cancelling", open);
       cancelForm.reset();
       picker.replaceChildren();
       openModal(dialog, opener);
-      if (open) loadSlots();
+      if (canMove) loadSlots();
     },
   };
 }

@@ -1,6 +1,8 @@
-// The patient page (#/units/{unit}/patients/{id}): details, appointments, medical notes and documents.
+// The patient page (#/emrs/{emr}/units/{unit}/patients/{id}): details, appointments, medical notes and
+// documents; what the EHR does not support (e.g. notes and documents on Acuity) is said so, never requested.
 // Note content comes from the EHR and may hold HTML: it is only ever read as text.
 
+import { unsupportedNote } from "./capabilities.js";
 import { facts, h, hideProblem, replaceChildren, saveBlob, showProblem } from "./dom.js";
 import {
   civilDateOf, formatBirthDate, formatBytes, formatDate, formatDateTime, formatTimeRange, personName,
@@ -88,7 +90,7 @@ function renderDocuments(container, documents, ctx, patientId, problem) {
     h("td", { text: doc.format || "" }),
     h("td", { text: formatBytes(doc.size) }),
     h("td", { text: doc.created_at ? formatDateTime(new Date(doc.created_at), ctx.timeZone) : "" }),
-    h("td", {}, h("button", {
+    h("td", {}, !ctx.ehr.supports("documents.get") ? "" : h("button", {
       type: "button", class: "button button-small",
       "aria-label": `Download ${doc.title || `document ${doc.id}`}`,
       onclick: async (event) => {
@@ -159,7 +161,12 @@ function uploadForm(ctx, patientId, problem, reload) {
   return form;
 }
 
-async function fill(container, load, render) {
+/** Renders what `load` returns, or its error readably; when the EHR lacks `operation`, says so instead. */
+async function fill(container, load, render, { ehr, operation, what }) {
+  if (!ehr.supports(operation)) {
+    replaceChildren(container, unsupportedNote(ehr, operation, what));
+    return;
+  }
   try {
     render(await load());
   } catch (error) {
@@ -170,7 +177,7 @@ async function fill(container, load, render) {
 }
 
 /**
- * Renders the page into `view`. `ctx`: {api, timeZone, calendarHref, resourceName(id), serviceName(id),
+ * Renders the page into `view`. `ctx`: {api, ehr, timeZone, calendarHref, resourceName(id), serviceName(id),
  * toAppointment(raw), openAppointment(appointment, button), announce(text)}.
  */
 export async function renderPatientPage(view, ctx, patientId) {
@@ -180,8 +187,9 @@ export async function renderPatientPage(view, ctx, patientId) {
   const notes = h("div", {}, loading());
   const documents = h("div", {}, loading());
   const documentProblem = h("div", { class: "problem", role: "alert", hidden: true });
+  const step = (operation, what) => ({ ehr: ctx.ehr, operation, what });
   const loadDocuments = () => fill(documents, () => ctx.api.documents(patientId),
-    (list) => renderDocuments(documents, list, ctx, patientId, documentProblem));
+    (list) => renderDocuments(documents, list, ctx, patientId, documentProblem), step("documents.list", "Documents"));
   replaceChildren(view,
     h("nav", { class: "breadcrumbs", "aria-label": "Breadcrumbs" },
       h("a", { class: "link", href: ctx.calendarHref, text: "← Calendar" })),
@@ -191,7 +199,10 @@ export async function renderPatientPage(view, ctx, patientId) {
       appointments),
     section("patient-notes", "Medical notes", notes),
     section("patient-documents", "Documents", documentProblem, documents,
-      uploadForm(ctx, patientId, documentProblem, loadDocuments)));
+      // No upload form where the EHR keeps no documents; where it lists none but takes them, the form says so.
+      !ctx.ehr.supports("documents.list") ? null : ctx.ehr.supports("documents.create")
+        ? uploadForm(ctx, patientId, documentProblem, loadDocuments)
+        : unsupportedNote(ctx.ehr, "documents.create", "Attaching documents")));
   heading.focus();
 
   await Promise.all([
@@ -207,10 +218,11 @@ export async function renderPatientPage(view, ctx, patientId) {
         ["External id", patient.external_id],
         ["Patient id", patient.id],
       ]));
-    }),
+    }, step("patients.get", "Patient details")),
     fill(appointments, () => ctx.api.appointments({ patient_id: patientId }),
-      (list) => renderAppointments(appointments, list, ctx)),
-    fill(notes, () => ctx.api.notes(patientId), (list) => renderNotes(notes, list, ctx)),
+      (list) => renderAppointments(appointments, list, ctx), step("appointments.list", "Appointments")),
+    fill(notes, () => ctx.api.notes(patientId), (list) => renderNotes(notes, list, ctx),
+      step("notes.list", "Medical notes")),
     loadDocuments(),
   ]);
 }
