@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from medley.sandbox.cliniko.tables import AccountSetting
@@ -90,13 +90,24 @@ PUBLIC_SECTIONS: Final = tuple(DEFAULTS)
 async def load_settings(session: AsyncSession) -> dict[str, dict[str, Any]]:
     settings = copy.deepcopy(DEFAULTS)
     rows = (await session.execute(select(AccountSetting.key, AccountSetting.value))).all()
-    for key, value in rows:
+    # Whole sections first, single values over them, whatever order the database returns the rows in.
+    for key, value in sorted(rows, key=lambda row: "." in row[0]):
         section, _, name = key.partition(".")
         if name:
             settings.setdefault(section, {})[name] = value
         elif isinstance(value, dict):
             settings.setdefault(section, {}).update(value)
     return settings
+
+
+async def update_section(session: AsyncSession, section: str, values: dict[str, Any]) -> None:
+    """Merge ``values`` into ``section``'s row (single-value rows for those keys are dropped, so the new
+    values win). The caller validates and commits."""
+    row = await session.get(AccountSetting, section)
+    merged = {**(row.value if row is not None and isinstance(row.value, dict) else {}), **values}
+    await session.merge(AccountSetting(key=section, value=merged))
+    stale = [f"{section}.{name}" for name in values]
+    await session.execute(delete(AccountSetting).where(AccountSetting.key.in_(stale)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""The emulator's ASGI app: ``/v1`` behind the gate, the fake S3 bucket, Cliniko's error pages.
+"""The emulator's ASGI app: ``/v1`` behind the gate, the fake S3 bucket, the sandbox-only ``/control`` routes,
+Cliniko's error pages.
 
 It needs no lifespan of its own (a mounted app's lifespan never runs): whoever owns the
 ``ClinikoSandbox`` starts and stops it.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from medley.sandbox.cliniko import fake_s3
+from medley.sandbox.cliniko import control, fake_s3
 from medley.sandbox.cliniko.context import SandboxContext
 from medley.sandbox.cliniko.errors import install_error_handlers
 from medley.sandbox.cliniko.gate import API_PREFIX, ApiGate
@@ -67,5 +68,6 @@ def create_emulator_app(context: SandboxContext) -> FastAPI:
     for router in resource_routers():
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(fake_s3.router)
+    app.include_router(control.router)  # sandbox-only, outside /v1: not part of Cliniko's API
     app.add_middleware(ApiGate, context=context)
     return app
