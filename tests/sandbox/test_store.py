@@ -12,14 +12,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
 
-from medley.sandbox.cliniko import db
-from medley.sandbox.cliniko.db import VERSION_TABLE, Database, create_engine, migrate
+from medley.sandbox.cliniko.db import SCHEMA
 from medley.sandbox.cliniko.server import ClinikoSandbox
 from medley.sandbox.cliniko.tables import Base, Business, Patient
+from medley.sandbox.database import create_engine
 from tests.sandbox.conftest import SandboxFactory, SeededTemplate
 from tests.sandbox.emulator import API_KEY, client_for
 
-MIGRATIONS = Path(db.__file__).with_name("migrations")
+MIGRATIONS = SCHEMA.migrations
+VERSION_TABLE = SCHEMA.version_table
 
 
 def _differences(connection: Connection) -> list[Any]:
@@ -40,7 +41,7 @@ async def test_migrations_build_exactly_the_declared_tables(seeded_template: See
     async with seeded_template.fresh_copy(tmp_path) as url:
         engine = create_engine(url)
         try:
-            await migrate(engine)  # already at head: a no-op
+            await SCHEMA.migrate(engine)  # already at head: a no-op
             async with engine.connect() as connection:
                 assert await connection.run_sync(_differences) == []
                 version = await connection.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
@@ -52,9 +53,9 @@ async def test_migrations_build_exactly_the_declared_tables(seeded_template: See
 
 
 async def test_a_new_sqlite_file_gets_its_folder_wal_and_foreign_keys(tmp_path: Path) -> None:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'folder' / 'cliniko.db'}")
+    database = SCHEMA.database(f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'folder' / 'cliniko.db'}")
     try:
-        await migrate(database.engine)
+        await SCHEMA.migrate(database.engine)
         async with database.reader() as session:
             assert (await session.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await session.execute(text("PRAGMA foreign_keys"))).scalar() == 1

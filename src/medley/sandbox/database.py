@@ -11,22 +11,25 @@ an immediate one waits for the writer lock (up to the busy timeout) before readi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData, event, func, select, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.pool import ConnectionPoolEntry
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 PG_POOL_SIZE = 32
 PG_MAX_OVERFLOW = 32
 _WRITE_OPTION = "medley_sandbox_write"
+_SCHEMA_ATTRIBUTE = "medley_sandbox_schema"
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -112,45 +115,102 @@ class Database:
         await self.engine.dispose()
 
 
-def _alembic_config(connection: Connection, migrations: Path) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(migrations))
-    config.attributes["connection"] = connection
-    return config
+@dataclass(frozen=True)
+class Schema:
+    """One emulator's part of a database: what lets several emulators and the gateway share one.
 
-
-async def migrate(engine: AsyncEngine, migrations: Path) -> None:
-    """Bring an emulator's tables to the latest migration in ``migrations`` (``alembic upgrade head``)."""
-
-    def upgrade(connection: Connection) -> None:
-        command.upgrade(_alembic_config(connection, migrations), "head")
-
-    async with engine.begin() as connection:
-        await connection.run_sync(upgrade)
-
-
-async def wipe(session: AsyncSession, metadata: MetaData) -> None:
-    """Delete every row of ``metadata``'s tables (children first), in the caller's transaction."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        names = ", ".join(table.name for table in metadata.sorted_tables)
-        await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        return
-    for table in reversed(metadata.sorted_tables):
-        await session.execute(table.delete())
-
-
-async def sync_id_sequences(session: AsyncSession, metadata: MetaData) -> None:
-    """Move PostgreSQL id sequences past rows inserted with explicit ids (e.g. by the seed).
-
-    Without this, the next row created through the API would be given an id that already exists.
+    ``table_prefix`` names the emulator's tables (Alembic leaves every other table alone), ``version_table``
+    is its own Alembic version table, and ``start_lock_key`` a PostgreSQL advisory-lock key unique to it.
     """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    for table in metadata.sorted_tables:
-        id_column = table.columns.get("id")
-        if id_column is None or not id_column.autoincrement:
-            continue
-        highest = select(func.max(id_column)).scalar_subquery()
-        sequence = func.pg_get_serial_sequence(table.name, "id")
-        await session.execute(select(func.setval(sequence, func.coalesce(highest, 0) + 1, False)))
+
+    metadata: MetaData
+    migrations: Path
+    version_table: str
+    table_prefix: str
+    start_lock_key: int
+
+    def database(self, url: str) -> Database:
+        return Database(url, start_lock_key=self.start_lock_key)
+
+    async def migrate(self, engine: AsyncEngine) -> None:
+        """Bring the emulator's tables to the latest migration (``alembic upgrade head``)."""
+
+        def upgrade(connection: Connection) -> None:
+            config = Config()
+            config.set_main_option("script_location", str(self.migrations))
+            config.attributes["connection"] = connection
+            config.attributes[_SCHEMA_ATTRIBUTE] = self
+            command.upgrade(config, "head")
+
+        async with engine.begin() as connection:
+            await connection.run_sync(upgrade)
+
+    async def wipe(self, session: AsyncSession) -> None:
+        """Delete every row of the emulator's tables (children first), in the caller's transaction."""
+        bind = session.get_bind()
+        if bind.dialect.name == "postgresql":
+            names = ", ".join(table.name for table in self.metadata.sorted_tables)
+            await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        for table in reversed(self.metadata.sorted_tables):
+            await session.execute(table.delete())
+
+    async def sync_id_sequences(self, session: AsyncSession) -> None:
+        """Move PostgreSQL id sequences past rows inserted with explicit ids (e.g. by the seed).
+
+        Without this, the next row created through the API would be given an id that already exists.
+        """
+        if session.get_bind().dialect.name != "postgresql":
+            return
+        for table in self.metadata.sorted_tables:
+            id_column = table.columns.get("id")
+            if id_column is None or not id_column.autoincrement:
+                continue
+            highest = select(func.max(id_column)).scalar_subquery()
+            sequence = func.pg_get_serial_sequence(table.name, "id")
+            await session.execute(select(func.setval(sequence, func.coalesce(highest, 0) + 1, False)))
+
+    async def prepare(
+        self,
+        database: Database,
+        *,
+        reset: bool,
+        seeded: QueryableAttribute[Any],
+        seed: Callable[[AsyncSession], Awaitable[None]],
+    ) -> None:
+        """An emulator's start-up: migrate; with ``reset`` wipe every row; ``seed`` when ``seeded`` (a column
+        of a table the seed fills) has no row yet; then move id sequences past the seeded ids. Serialised
+        across processes sharing the database."""
+        async with database.start_lock():
+            await self.migrate(database.engine)
+            async with database.writer() as session:
+                if reset:
+                    await self.wipe(session)
+                if await session.scalar(select(seeded).limit(1)) is None:
+                    await seed(session)
+                await self.sync_id_sequences(session)
+                await session.commit()
+
+
+def run_migrations() -> None:
+    """The body of an emulator's Alembic ``env.py``: run its migrations on the connection `Schema.migrate`
+    hands over (there is no alembic.ini and no offline mode)."""
+    connection: Connection | None = context.config.attributes.get("connection")
+    schema: Schema | None = context.config.attributes.get(_SCHEMA_ATTRIBUTE)
+    if connection is None or schema is None:
+        raise RuntimeError("An emulator's migrations run through medley.sandbox.database.Schema.migrate().")
+
+    def ours(name: str | None, type_: str, _parent_names: Any) -> bool:
+        return type_ != "table" or (name or "").startswith(schema.table_prefix)
+
+    context.configure(
+        connection=connection,
+        target_metadata=schema.metadata,
+        version_table=schema.version_table,
+        include_name=ours,
+        # SQLite cannot ALTER most things in place: batch mode recreates the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()

@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
 from starlette.applications import Starlette
 
 from medley.config import Settings
@@ -21,7 +20,7 @@ from medley.sandbox import serving
 from medley.sandbox.acuity.application import create_emulator_app
 from medley.sandbox.acuity.auth import Credentials
 from medley.sandbox.acuity.context import AcuityContext
-from medley.sandbox.acuity.db import Database, migrate, sync_id_sequences, wipe
+from medley.sandbox.acuity.db import SCHEMA
 from medley.sandbox.acuity.gate import FAULT_STATUSES
 from medley.sandbox.acuity.seed import seed_practice
 from medley.sandbox.acuity.tables import Account
@@ -58,7 +57,7 @@ class AcuitySandbox:
         and is checked here, so a typo fails at start-up rather than at random."""
         self.user_id = user_id
         self.api_key = api_key
-        self.database = Database(database_url)
+        self.database = SCHEMA.database(database_url)
         self.context = AcuityContext(
             database=self.database,
             credentials=Credentials(user_id=user_id, api_key=api_key),
@@ -75,15 +74,12 @@ class AcuitySandbox:
 
     async def start(self, *, reset: bool = False) -> None:
         """Migrate; with ``reset`` wipe every row; seed the practice if there is no account yet."""
-        async with self.database.start_lock():
-            await migrate(self.database.engine)
-            async with self.database.writer() as session:
-                if reset:
-                    await wipe(session)
-                if await session.scalar(select(Account.id).limit(1)) is None:
-                    await seed_practice(session, today=self.context.now().date())
-                await sync_id_sequences(session)
-                await session.commit()
+        await SCHEMA.prepare(
+            self.database,
+            reset=reset,
+            seeded=Account.id,
+            seed=lambda session: seed_practice(session, today=self.context.now().date()),
+        )
 
     def route_webhooks(self, host: str, transport: httpx.AsyncBaseTransport) -> None:
         """Webhook deliveries to ``host`` go through ``transport`` (``medley serve`` routes its own host to itself)."""

@@ -11,7 +11,6 @@ import random
 from datetime import timedelta
 
 from fastapi import FastAPI
-from sqlalchemy import select
 from starlette.applications import Starlette
 
 from medley.config import Settings
@@ -19,7 +18,7 @@ from medley.sandbox import serving
 from medley.sandbox.cliniko.application import create_emulator_app
 from medley.sandbox.cliniko.auth import ApiKey
 from medley.sandbox.cliniko.context import SandboxContext
-from medley.sandbox.cliniko.db import Database, migrate, sync_id_sequences, wipe
+from medley.sandbox.cliniko.db import SCHEMA
 from medley.sandbox.cliniko.seed import seed_practice
 from medley.sandbox.cliniko.tables import Business
 from medley.sandbox.clock import Clock, utc_now
@@ -49,7 +48,7 @@ class ClinikoSandbox:
         ``faults.py`` and is checked here, so a typo fails at start-up rather than at random.
         ``attachment_processing_seconds``: how long an upload stays unprocessed, on ``clock`` (0: at once)."""
         self.api_key = api_key
-        self.database = Database(database_url)
+        self.database = SCHEMA.database(database_url)
         self.context = SandboxContext(
             database=self.database,
             api_key=ApiKey(api_key),
@@ -64,15 +63,12 @@ class ClinikoSandbox:
 
     async def start(self, *, reset: bool = False) -> None:
         """Migrate; with ``reset`` wipe every row; seed the practice if there is no business yet."""
-        async with self.database.start_lock():
-            await migrate(self.database.engine)
-            async with self.database.writer() as session:
-                if reset:
-                    await wipe(session)
-                if await session.scalar(select(Business.id).limit(1)) is None:
-                    await seed_practice(session, today=self.context.now().date())
-                await sync_id_sequences(session)
-                await session.commit()
+        await SCHEMA.prepare(
+            self.database,
+            reset=reset,
+            seeded=Business.id,
+            seed=lambda session: seed_practice(session, today=self.context.now().date()),
+        )
 
     async def stop(self) -> None:
         await self.database.dispose()
