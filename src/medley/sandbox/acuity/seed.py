@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from medley.sandbox.acuity import tables
@@ -43,6 +43,7 @@ from medley.sandbox.acuity.seed_data import (
     ClientSeed,
     TypeSeed,
 )
+from medley.sandbox.bulk import insert_rows
 from medley.scheduling import Interval, to_instant
 
 Row = dict[str, Any]
@@ -86,9 +87,7 @@ class PracticeRows:
 
 async def seed_practice(session: AsyncSession, *, today: date) -> None:
     """Insert the sandbox practice into empty tables; the caller commits (and moves id sequences)."""
-    for target, batch in build_practice(today).in_insert_order():
-        if batch:
-            await session.execute(insert(target), batch)
+    await insert_rows(session, build_practice(today).in_insert_order())
 
 
 def build_practice(today: date) -> PracticeRows:

@@ -26,9 +26,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from medley.sandbox.bulk import insert_rows
 from medley.sandbox.cliniko import tables
 from medley.sandbox.cliniko.seed_data import (
     APPOINTMENT_NOTES,
@@ -153,10 +154,7 @@ async def seed_practice(session: AsyncSession, *, today: date) -> None:
     notes), the rest are upcoming. On PostgreSQL the id sequences are moved past the explicit ids so the
     emulator's own inserts do not collide with them.
     """
-    rows = build_practice(today)
-    for target, batch in rows.in_insert_order():
-        if batch:
-            await session.execute(insert(target), batch)
+    await insert_rows(session, build_practice(today).in_insert_order())
     if session.get_bind().dialect.name == "postgresql":
         await _advance_id_sequences(session)
 
