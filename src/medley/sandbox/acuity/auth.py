@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 from dataclasses import dataclass
+
+from medley.sandbox.basic_auth import basic_credentials
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +25,8 @@ class Credentials:
 
 
 def _basic_pair(authorization: str | None) -> tuple[str, str] | None:
-    if not authorization:
-        return None
-    scheme, _, encoded = authorization.partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    decoded = basic_credentials(authorization)
+    if decoded is None:
         return None
     user_id, separator, api_key = decoded.partition(":")
     return (user_id, api_key) if separator else None

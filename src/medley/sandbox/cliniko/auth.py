@@ -7,13 +7,13 @@ host names (localhost, an in-process transport, the gateway's mount) carry no sh
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hmac
 import re
 from dataclasses import dataclass
 
 from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from medley.sandbox.basic_auth import basic_credentials
 
 DEFAULT_SHARD = "au1"
 _KEY_SHARD = re.compile(r"-([a-z]{2}\d{1,2})$", re.IGNORECASE)
@@ -45,14 +45,8 @@ class ApiKey:
 
 def basic_user_name(authorization: str | None) -> str | None:
     """The user name of an ``Authorization: Basic`` header, or None when absent or malformed."""
-    if not authorization:
-        return None
-    scheme, _, encoded = authorization.partition(" ")
-    if scheme.lower() != "basic" or not encoded.strip():
-        return None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    decoded = basic_credentials(authorization)
+    if decoded is None:
         return None
     user_name, _, _password = decoded.partition(":")
     return user_name or None
