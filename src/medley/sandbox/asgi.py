@@ -1,9 +1,31 @@
-"""Small ASGI helpers the emulators' gates share: the path below a mount, trailing slashes, extra headers."""
+"""Small ASGI helpers the emulators' gates share: a gate over one API prefix, the path below a mount, trailing
+slashes, extra headers."""
 
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import Message, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class PrefixGate:
+    """An ASGI middleware over the HTTP requests under one path prefix (an emulator's ``/v1``): those go
+    to `guard`; everything else (other paths, lifespan) passes through untouched."""
+
+    def __init__(self, app: ASGIApp, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            path = route_path(scope)
+            if path == self.prefix or path.startswith(self.prefix + "/"):
+                await self.guard(path, scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    async def guard(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check a request under the prefix (``path`` is below the mount) and pass it on to ``self.app``, or answer."""
+        raise NotImplementedError
 
 
 def route_path(scope: Scope) -> str:

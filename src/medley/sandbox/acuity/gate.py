@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from medley.sandbox.acuity.context import AcuityContext
 from medley.sandbox.acuity.errors import API_PREFIX, error_response, unauthorized
-from medley.sandbox.asgi import route_path, with_path, without_trailing_slash
+from medley.sandbox.asgi import PrefixGate, with_path, without_trailing_slash
 from medley.sandbox.faults import FAULT_HEADER, Fault, act_out, html_error_page, parse_faults
 from medley.sandbox.latency import pause
 
@@ -39,19 +39,12 @@ def _failure(fault: Fault) -> Response:
     return html_error_page(status)
 
 
-class ApiGate:
+class ApiGate(PrefixGate):
     def __init__(self, app: ASGIApp, context: AcuityContext) -> None:
-        self.app = app
+        super().__init__(app, API_PREFIX)
         self.context = context
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = route_path(scope)
-        if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
-            await self.app(scope, receive, send)
-            return
+    async def guard(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
         scope = _normalised(scope, path)
         source = _source_address(scope)
         concurrency = self.context.concurrency

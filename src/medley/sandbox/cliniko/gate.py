@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from medley.sandbox.asgi import adding_headers, route_path, without_trailing_slash
+from medley.sandbox.asgi import PrefixGate, adding_headers, without_trailing_slash
 from medley.sandbox.cliniko.auth import access_denied, has_user_agent, is_authorised, user_agent_required
 from medley.sandbox.cliniko.context import SandboxContext
 from medley.sandbox.cliniko.rate_limit import too_many_requests
@@ -30,19 +30,12 @@ API_PREFIX = "/v1"
 _DEFAULT_RESET_SECONDS = 60
 
 
-class ApiGate:
+class ApiGate(PrefixGate):
     def __init__(self, app: ASGIApp, context: SandboxContext) -> None:
-        self.app = app
+        super().__init__(app, API_PREFIX)
         self.context = context
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path = route_path(scope)
-        if path != API_PREFIX and not path.startswith(API_PREFIX + "/"):
-            await self.app(scope, receive, send)
-            return
+    async def guard(self, path: str, scope: Scope, receive: Receive, send: Send) -> None:
         scope = without_trailing_slash(scope, path)
         if scope["method"] == "HEAD":
             # Rails answers HEAD as the GET it stands for, headers only.
