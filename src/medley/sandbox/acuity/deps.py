@@ -6,13 +6,13 @@ Every dependency is ``async def``: FastAPI runs a plain ``def`` dependency in a 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from medley.sandbox import sessions
 from medley.sandbox.acuity.context import AcuityContext
 from medley.sandbox.acuity.errors import expected_json_object
 from medley.sandbox.acuity.tables import Account
@@ -26,18 +26,8 @@ async def get_context(request: Request) -> AcuityContext:
 ContextDep = Annotated[AcuityContext, Depends(get_context)]
 
 
-async def _read_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
-    async with context.database.reader() as session:
-        yield session
-
-
-async def _write_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
-    async with context.database.writer() as session:
-        yield session
-
-
-ReadSession = Annotated[AsyncSession, Depends(_read_session)]
-WriteSession = Annotated[AsyncSession, Depends(_write_session)]
+ReadSession = Annotated[AsyncSession, Depends(sessions.reading(get_context))]
+WriteSession = Annotated[AsyncSession, Depends(sessions.writing(get_context))]
 """A session for routes that write; the route commits. On SQLite it holds the writer lock from its
 first statement, so a check-then-book cannot be overtaken by another booking."""
 

@@ -6,13 +6,13 @@ thread pool, a thread hop per request that costs more than the dependency itself
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from medley.sandbox import sessions
 from medley.sandbox.cliniko.context import SandboxContext
 from medley.sandbox.cliniko.tables import User
 from medley.sandbox.cliniko.urls import Urls
@@ -26,20 +26,10 @@ async def get_context(request: Request) -> SandboxContext:
 ContextDep = Annotated[SandboxContext, Depends(get_context)]
 
 
-async def _read_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
-    async with context.database.reader() as session:
-        yield session
-
-
-async def _write_session(context: ContextDep) -> AsyncIterator[AsyncSession]:
-    async with context.database.writer() as session:
-        yield session
-
-
-ReadSession = Annotated[AsyncSession, Depends(_read_session)]
+ReadSession = Annotated[AsyncSession, Depends(sessions.reading(get_context))]
 """A session for GET routes."""
 
-WriteSession = Annotated[AsyncSession, Depends(_write_session)]
+WriteSession = Annotated[AsyncSession, Depends(sessions.writing(get_context))]
 """A session for routes that write; the route commits. On SQLite it holds the writer lock from its
 first statement, so a read-then-write cannot be overtaken by another writer."""
 
