@@ -23,8 +23,6 @@ import hashlib
 import hmac
 import json
 import logging
-import math
-import random
 import re
 import time
 import weakref
@@ -36,9 +34,9 @@ import httpx
 from medley import __version__
 from medley.config import Settings
 from medley.connectors.acuity.errors import UnknownOutcome, error_for_status, is_throttle, malformed, unreachable
-from medley.connectors.cliniko.errors import Reply
 from medley.connectors.lanes import current_lane, request_deadline
 from medley.connectors.rate_budget import RateBudget, Shares, budget_key, build_rate_budget, rate_limited
+from medley.connectors.upstream import Reply, backoff, read_reply, seconds_left, take_connection
 from medley.domain.errors import ErrorCode, MedleyError
 from medley.metrics import UPSTREAM_CALLS
 
@@ -181,18 +179,24 @@ class AcuityClient:
         deadline = request_deadline.get()
         attempt = 0
         while True:
-            rate_wait_left -= await self._budget.acquire(min(rate_wait_left, _left(deadline)), lane)
-            if not idempotent and _left(deadline) < _MIN_WRITE_SECONDS:
+            rate_wait_left -= await self._budget.acquire(min(rate_wait_left, seconds_left(deadline)), lane)
+            if not idempotent and seconds_left(deadline) < _MIN_WRITE_SECONDS:
                 raise MedleyError(
                     ErrorCode.TIMEOUT, "The request's deadline passed before Acuity could be asked; nothing was sent."
                 )
             request = self._http.build_request(
                 method, path.lstrip("/"), params=list(params) if params else None, json=json_body, headers=headers
             )
-            await self._take_connection(deadline)
+            await take_connection(self._in_flight, deadline, upstream="Acuity")
             started = time.perf_counter()
             try:
-                reply = await self._read(request, min(self._deadline, _left(deadline)))
+                reply = await read_reply(
+                    self._http,
+                    request,
+                    limit=min(self._deadline, seconds_left(deadline)),
+                    max_body_bytes=_MAX_BODY_BYTES,
+                    too_large=_too_large,
+                )
             except httpx.TransportError as exc:
                 UPSTREAM_CALLS.labels("acuity", lane_label, "0").inc()
                 if not idempotent and not isinstance(exc, _NOT_SENT):
@@ -202,7 +206,7 @@ class AcuityClient:
                     ) from exc
                 if attempt < self._max_retries:
                     attempt += 1
-                    await self._backoff(attempt)
+                    await backoff(attempt, base=self._backoff_base, cap=self._backoff_cap)
                     continue
                 logger.warning("acuity %s %s -> %s", method, template, type(exc).__name__)
                 raise unreachable(template, exc) from exc
@@ -224,43 +228,13 @@ class AcuityClient:
                     raise UnknownOutcome(method, template, timed_out=status == 504, upstream_status=status)
                 if attempt < self._max_retries:
                     attempt += 1
-                    await self._backoff(attempt)
+                    await backoff(attempt, base=self._backoff_base, cap=self._backoff_cap)
                     continue
             level = logging.DEBUG if status < 400 else logging.INFO if status < 500 else logging.WARNING
             logger.log(level, "acuity %s %s -> %s in %.0f ms", method, template, status, elapsed)
             if not 200 <= status < 300:
                 raise error_for_status(reply, template)
             return reply
-
-    async def _take_connection(self, deadline: float | None) -> None:
-        try:
-            async with asyncio.timeout(None if deadline is None else max(0.0, deadline - time.monotonic())):
-                await self._in_flight.acquire()
-        except TimeoutError:
-            raise MedleyError(
-                ErrorCode.TIMEOUT,
-                "The request's deadline passed while it waited for a connection to Acuity; nothing was sent.",
-            ) from None
-
-    async def _read(self, request: httpx.Request, limit: float) -> Reply:
-        try:
-            async with asyncio.timeout(max(0.0, limit)):
-                response = await self._http.send(request, stream=True)
-                try:
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body.extend(chunk)
-                        if len(body) > _MAX_BODY_BYTES:
-                            raise MedleyError.emr_error("Acuity's answer is too large.", None, None)
-                finally:
-                    await response.aclose()
-        except TimeoutError:
-            raise httpx.ReadTimeout("the upstream did not answer in time", request=request) from None
-        return Reply(response.status_code, response.headers, bytes(body), response.charset_encoding or "utf-8")
-
-    async def _backoff(self, attempt: int) -> None:
-        ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1))
-        await asyncio.sleep(random.uniform(0, ceiling))  # noqa: S311 - jitter, not security
 
     def _json(self, reply: Reply, path: str) -> Json:
         try:
@@ -272,8 +246,8 @@ class AcuityClient:
         return _ID_SEGMENT.sub("/{id}", httpx.URL(path).path) or "/"
 
 
-def _left(deadline: float | None) -> float:
-    return math.inf if deadline is None else max(0.0, deadline - time.monotonic())
+def _too_large() -> MedleyError:
+    return MedleyError.emr_error("Acuity's answer is too large.", None, None)
 
 
 def as_mapping(value: object) -> Mapping[str, Any]:

@@ -38,6 +38,7 @@ from medley.connectors.acuity.sync_reads import AcuitySyncReader, booking_from_a
 from medley.connectors.acuity.timeslots import AvailabilityCache, find_next, find_timeslots
 from medley.connectors.acuity.webhooks import AcuityPush
 from medley.connectors.base import BookingGuard, Capabilities, Operation
+from medley.connectors.checks import require_aware
 from medley.connectors.reconcile import look_again
 from medley.connectors.sync_source import MirrorLink
 from medley.domain.errors import DetailCode, MedleyError
@@ -207,7 +208,7 @@ class AcuityConnector:
     ) -> list[Timeslot]:
         """Free slots from Acuity's availability engine; ``fresh`` (the booking re-check) asks Acuity now: for
         one exact slot with ``check-times`` (one call), else through the dates and times."""
-        _require_aware(start, end)
+        require_aware(start, end)
         practice = await self._practice.get()
         if (
             fresh
@@ -259,7 +260,7 @@ class AcuityConnector:
         resource_ids: Sequence[str] | None = None,
         service_ids: Sequence[str] | None = None,
     ) -> Timeslot | None:
-        _require_aware(after)
+        require_aware(after)
         practice = await self._practice.get()
         return await find_next(
             self._client,
@@ -325,10 +326,10 @@ class AcuityConnector:
         business = mapping.zone(practice.account.get("timezone"))
         # Acuity filters whole days in the account's zone: a day either side, and the instants filtered here.
         if query.start is not None:
-            _require_aware(query.start)
+            require_aware(query.start)
             params.append(("minDate", (query.start.astimezone(business).date() - timedelta(days=1)).isoformat()))
         if query.end is not None:
-            _require_aware(query.end)
+            require_aware(query.end)
             params.append(("maxDate", (query.end.astimezone(business).date() + timedelta(days=1)).isoformat()))
         if query.resource_id is not None:
             if query.resource_id not in practice.calendars:
@@ -529,12 +530,6 @@ class AcuityConnector:
     async def _look_again(self, lookup: Callable[[], Awaitable[_T | None]], unknown: UnknownOutcome) -> _T:
         what = f"acuity {unknown.method} {unknown.path_template}"
         return await look_again(lookup, unknown, self._reconcile_delays, logger=logger, what=what)
-
-
-def _require_aware(*moments: datetime) -> None:
-    for moment in moments:
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise MedleyError.bad_request("Times must carry a UTC offset.", DetailCode.INVALID_TIME_WINDOW)
 
 
 def _no_appointment() -> MedleyError:

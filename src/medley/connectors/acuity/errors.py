@@ -12,34 +12,25 @@ from typing import Any
 
 import httpx
 
-from medley.connectors.cliniko.errors import Reply
+from medley.connectors import upstream
+from medley.connectors.upstream import Reply, UpstreamNotFound
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 
 _MAX_MESSAGE_CHARS = 500
 
 
-class AcuityNotFound(MedleyError):
+class AcuityNotFound(UpstreamNotFound):
     """Acuity answered 404: an unknown id (or route). Only the caller knows which id was wrong."""
 
     def __init__(self, path_template: str) -> None:
-        detail = "Acuity has no such record."
-        super().__init__(ErrorCode.NOT_FOUND, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail)])
-        self.path_template = path_template
+        super().__init__("Acuity", path_template)
 
 
-class UnknownOutcome(MedleyError):
-    """A write was sent but no usable answer came back (timeout, dropped connection, 5xx): Acuity may or may
-    not have applied it. Never retried blindly; uncaught, it renders as 504 (timeout) or 502."""
+class UnknownOutcome(upstream.UnknownOutcome):
+    """A write Acuity did not confirm: the caller looks for its effect before it retries."""
 
     def __init__(self, method: str, path_template: str, *, timed_out: bool, upstream_status: int | None) -> None:
-        detail = (
-            f"Acuity did not confirm {method} {path_template}; it may or may not have happened. Check before retrying."
-        )
-        code = ErrorCode.TIMEOUT if timed_out else ErrorCode.EMR_ERROR
-        emr = {"status": upstream_status, "message": "no confirmation from Acuity"}
-        super().__init__(code, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail, emr_error=emr)])
-        self.method = method
-        self.path_template = path_template
+        super().__init__("Acuity", method, path_template, timed_out=timed_out, upstream_status=upstream_status)
 
 
 def error_body(reply: Reply) -> dict[str, Any]:

@@ -23,7 +23,6 @@ import email.utils
 import json
 import logging
 import math
-import random
 import re
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -36,7 +35,6 @@ import httpx
 from medley import __version__
 from medley.config import Settings
 from medley.connectors.cliniko.errors import (
-    Reply,
     UnknownOutcome,
     error_for_status,
     malformed,
@@ -52,6 +50,7 @@ from medley.connectors.rate_budget import (
     build_rate_budget,
     rate_limited,
 )
+from medley.connectors.upstream import Reply, backoff, read_reply, seconds_left, take_connection
 from medley.domain.errors import ErrorCode, MedleyError
 from medley.metrics import UPSTREAM_CALLS
 
@@ -328,6 +327,7 @@ class ClinikoClient:
             headers["Authorization"] = self._authorization
         if accept is not None:
             headers["Accept"] = accept
+        limit_bytes = max_body_bytes or self._max_body_bytes
         rate_wait_left = self._max_rate_wait
         lane = current_lane.get()
         lane_label = str(lane) if lane is not None else "other"
@@ -335,7 +335,7 @@ class ClinikoClient:
         attempt = 0
         while True:
             if budgeted:
-                rate_wait_left -= await self._budget.acquire(min(rate_wait_left, _left(deadline)), lane)
+                rate_wait_left -= await self._budget.acquire(min(rate_wait_left, seconds_left(deadline)), lane)
             request = client.build_request(
                 method,
                 url,
@@ -345,16 +345,20 @@ class ClinikoClient:
                 files=files,
                 headers=headers,
             )
-            if not idempotent and _left(deadline) < _MIN_WRITE_SECONDS:
+            if not idempotent and seconds_left(deadline) < _MIN_WRITE_SECONDS:
                 # Too little time left to hear the answer: a write is not started, rather than left unknown.
                 raise MedleyError(
                     ErrorCode.TIMEOUT, "The request's deadline passed before the EHR could be asked; nothing was sent."
                 )
-            await self._take_connection(deadline)
+            await take_connection(self._in_flight, deadline, upstream="the EHR")
             started = time.perf_counter()
             try:
-                reply = await self._read(
-                    client, request, max_body_bytes or self._max_body_bytes, min(self._deadline, _left(deadline))
+                reply = await read_reply(
+                    client,
+                    request,
+                    limit=min(self._deadline, seconds_left(deadline)),
+                    max_body_bytes=limit_bytes,
+                    too_large=lambda: _too_large(limit_bytes),
                 )
             except httpx.TransportError as exc:
                 UPSTREAM_CALLS.labels("cliniko", lane_label, "0").inc()
@@ -382,7 +386,7 @@ class ClinikoClient:
                         elapsed,
                     )
                     attempt += 1
-                    await self._backoff(attempt)
+                    await backoff(attempt, base=self._backoff_base, cap=self._backoff_cap)
                     continue
                 logger.warning("cliniko %s %s -> %s after %.0f ms", method, template, type(exc).__name__, elapsed)
                 raise unreachable(template, exc) from exc
@@ -407,51 +411,11 @@ class ClinikoClient:
                 if attempt < self._max_retries:
                     logger.info("cliniko %s %s -> %s in %.0f ms (retrying)", method, template, status, elapsed)
                     attempt += 1
-                    await self._backoff(attempt)
+                    await backoff(attempt, base=self._backoff_base, cap=self._backoff_cap)
                     continue
             level = logging.DEBUG if status < 400 else logging.INFO if status < 500 else logging.WARNING
             logger.log(level, "cliniko %s %s -> %s in %.0f ms", method, template, status, elapsed)
             return reply
-
-    async def _take_connection(self, deadline: float | None) -> None:
-        """A free upstream connection, within the request's deadline (nothing has been sent yet)."""
-        try:
-            async with asyncio.timeout(None if deadline is None else max(0.0, deadline - time.monotonic())):
-                await self._in_flight.acquire()
-        except TimeoutError:
-            raise MedleyError(
-                ErrorCode.TIMEOUT,
-                "The request's deadline passed while it waited for a connection to the EHR; nothing was sent.",
-            ) from None
-
-    async def _read(
-        self, client: httpx.AsyncClient, request: httpx.Request, max_body_bytes: int, limit: float
-    ) -> Reply:
-        try:
-            async with asyncio.timeout(max(0.0, limit)):
-                return await self._read_body(client, request, max_body_bytes)
-        except TimeoutError:
-            raise httpx.ReadTimeout("the upstream did not answer in time", request=request) from None
-
-    async def _read_body(self, client: httpx.AsyncClient, request: httpx.Request, max_body_bytes: int) -> Reply:
-        response = await client.send(request, stream=True)
-        try:
-            declared = response.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
-                raise _too_large(max_body_bytes)
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body.extend(chunk)
-                if len(body) > max_body_bytes:
-                    raise _too_large(max_body_bytes)
-        finally:
-            await response.aclose()
-        return Reply(response.status_code, response.headers, bytes(body), response.charset_encoding or "utf-8")
-
-    async def _backoff(self, attempt: int) -> None:
-        # Full jitter: spreads retries of a fan-out instead of synchronising them.
-        ceiling = min(self._backoff_cap, self._backoff_base * 2 ** (attempt - 1))
-        await asyncio.sleep(random.uniform(0, ceiling))  # noqa: S311 - jitter, not security
 
     def _rate_limit_wait(self, reply: Reply) -> float:
         """Seconds until Cliniko's limit resets: ``X-RateLimit-Reset`` (epoch) or ``Retry-After``."""
@@ -511,11 +475,6 @@ class ClinikoClient:
                 follow_redirects=False,
             )
         return self._external
-
-
-def _left(deadline: float | None) -> float:
-    """Seconds until the request's deadline (a large number without one)."""
-    return math.inf if deadline is None else max(0.0, deadline - time.monotonic())
 
 
 def _ms(started: float) -> float:

@@ -33,10 +33,11 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from medley.config import Settings
 from medley.connectors.base import BookingGuard, Capabilities, Operation
+from medley.connectors.checks import require_aware
 from medley.connectors.cliniko import mapping
 from medley.connectors.cliniko.availability import block_intervals, weekly_hours
 from medley.connectors.cliniko.client import ClinikoClient, JsonObject, QueryParams
-from medley.connectors.cliniko.errors import ClinikoNotFound, Reply, UnknownOutcome
+from medley.connectors.cliniko.errors import ClinikoNotFound, UnknownOutcome
 from medley.connectors.cliniko.fanout import gather_all
 from medley.connectors.cliniko.reference import Practice, ReferenceCache, SharedPractice
 from medley.connectors.cliniko.slot_cache import RedisSlotCache, SlotCache, SlotMemory
@@ -45,6 +46,7 @@ from medley.connectors.cliniko.timeslots import find_next, find_timeslots
 from medley.connectors.lanes import request_deadline
 from medley.connectors.reconcile import look_again
 from medley.connectors.sync_source import MirrorLink
+from medley.connectors.upstream import Reply
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 from medley.domain.models import (
     Appointment,
@@ -248,7 +250,7 @@ class ClinikoConnector:
         self, care_unit_id: str, resource_id: str, start: datetime, end: datetime
     ) -> list[ScheduleBlock]:
         """Working time: weekly hours + availability blocks − unavailable blocks (at any business)."""
-        _require_aware(start, end)
+        require_aware(start, end)
         practice = await self._reference.get()
         business = practice.business(care_unit_id)
         practice.practitioner(care_unit_id, resource_id)
@@ -313,7 +315,7 @@ class ClinikoConnector:
         fresh: bool = False,
     ) -> list[Timeslot]:
         """Free slots from Cliniko's online-booking engine; ``fresh`` skips the short-lived cache."""
-        _require_aware(start, end)
+        require_aware(start, end)
         practice = await self._reference.get()
         return await find_timeslots(
             self._client,
@@ -336,7 +338,7 @@ class ClinikoConnector:
         service_ids: Sequence[str] | None = None,
     ) -> Timeslot | None:
         """The earliest slot starting at or after ``after``, looking up to 13 weeks ahead."""
-        _require_aware(after)
+        require_aware(after)
         practice = await self._reference.get()
         return await find_next(
             self._client,
@@ -439,10 +441,10 @@ class ClinikoConnector:
                     return []  # no Cliniko record has such an id
                 filters.append(("q[]", f"{field}:={value}"))
         if query.start is not None:
-            _require_aware(query.start)
+            require_aware(query.start)
             filters.append(("q[]", f"ends_at:>{mapping.format_instant(query.start)}"))
         if query.end is not None:
-            _require_aware(query.end)
+            require_aware(query.end)
             filters.append(("q[]", f"starts_at:<{mapping.format_instant(query.end)}"))
         now = self._now()
         appointments: list[Appointment] = []
@@ -814,12 +816,6 @@ class ClinikoConnector:
         """After an unconfirmed write: find its effect (a few tries), or raise the same UnknownOutcome."""
         what = f"cliniko {unknown.method} {unknown.path_template}"
         return await look_again(lookup, unknown, self._reconcile_delays, logger=logger, what=what)
-
-
-def _require_aware(*moments: datetime) -> None:
-    for moment in moments:
-        if moment.tzinfo is None or moment.utcoffset() is None:
-            raise MedleyError.bad_request("Times must carry a UTC offset.", DetailCode.INVALID_TIME_WINDOW)
 
 
 def _touch(touched: _Touched, record: JsonObject, *also: str | None) -> None:

@@ -9,62 +9,31 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from medley.connectors import upstream
 from medley.connectors.cliniko.field_paths import field_errors
+from medley.connectors.upstream import Reply, UpstreamNotFound
 from medley.domain.errors import DetailCode, ErrorCode, ErrorDetail, MedleyError
 
 _MAX_MESSAGE_CHARS = 500
 _S3_ERROR = re.compile(r"<Code>([^<]{1,100})</Code>")
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """One upstream answer, read in full (with a size cap) before anyone looks at it."""
-
-    status: int
-    headers: httpx.Headers
-    body: bytes
-    encoding: str = "utf-8"
-
-    @property
-    def text(self) -> str:
-        return self.body.decode(self.encoding, errors="replace")
-
-    @property
-    def content_type(self) -> str:
-        value: str = self.headers.get("content-type", "")
-        return value.split(";", 1)[0].strip().lower()
-
-
-class ClinikoNotFound(MedleyError):
+class ClinikoNotFound(UpstreamNotFound):
     """Cliniko answered 404: a missing or hidden record, or an unknown route."""
 
     def __init__(self, path_template: str) -> None:
-        detail = "Cliniko has no such record."
-        super().__init__(ErrorCode.NOT_FOUND, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail)])
-        self.path_template = path_template
+        super().__init__("Cliniko", path_template)
 
 
-class UnknownOutcome(MedleyError):
-    """A write was sent but no usable answer came back (timeout, dropped connection, 5xx).
-
-    Cliniko may or may not have applied it, so it is never retried blindly: the caller looks for the
-    effect first. Uncaught, it renders as 504 (timeout) or 502 (anything else).
-    """
+class UnknownOutcome(upstream.UnknownOutcome):
+    """A write Cliniko did not confirm: the caller looks for its effect before it retries."""
 
     def __init__(self, method: str, path_template: str, *, timed_out: bool, upstream_status: int | None) -> None:
-        detail = (
-            f"Cliniko did not confirm {method} {path_template}; it may or may not have happened. Check before retrying."
-        )
-        code = ErrorCode.TIMEOUT if timed_out else ErrorCode.EMR_ERROR
-        emr = {"status": upstream_status, "message": "no confirmation from Cliniko"}
-        super().__init__(code, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail, emr_error=emr)])
-        self.method = method
-        self.path_template = path_template
+        super().__init__("Cliniko", method, path_template, timed_out=timed_out, upstream_status=upstream_status)
 
 
 def upstream_message(reply: Reply) -> Any:
