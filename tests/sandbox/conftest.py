@@ -11,17 +11,18 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
 from medley.sandbox.cliniko.server import ClinikoSandbox
+from medley.sandbox.serving import Emulator
 from tests.sandbox.emulator import API_KEY, Bookable, client_for, find_bookable
 from tests.support.postgres import execute_admin
 
@@ -61,33 +62,67 @@ class SeededTemplate:
             await execute_admin(self.pg_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _seed(url: str) -> None:
-    sandbox = ClinikoSandbox(database_url=url, api_key=API_KEY)
-    await sandbox.start()
-    await sandbox.stop()
-
-
-@pytest.fixture(scope="session", params=STORES)
-def seeded_template(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+def seeded_store(
+    store: str, tmp_path_factory: pytest.TempPathFactory, seed: Callable[[str], Coroutine[Any, Any, None]], *, name: str
 ) -> Iterator[SeededTemplate]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sandbox-template") / "seeded.db"
-        asyncio.run(_seed(f"sqlite+aiosqlite:///{path}"))
+    """The body of a session fixture over ``STORES``: a store seeded once by ``seed(url)`` (``name`` tells its
+    folder and template database apart from other emulators'), dropped when the session ends."""
+    if store == "sqlite":
+        path = tmp_path_factory.mktemp(f"{name}-template") / "seeded.db"
+        asyncio.run(seed(f"sqlite+aiosqlite:///{path}"))
         assert not path.with_name(path.name + "-wal").exists() or path.with_name(path.name + "-wal").stat().st_size == 0
         yield SeededTemplate("sqlite", sqlite_file=path)
         return
     admin = os.environ.get(POSTGRES_ENV)
     if not admin:
         pytest.skip(f"{POSTGRES_ENV} is not set")
-    template = f"medley_sandbox_test_{uuid.uuid4().hex[:8]}"
+    template = f"medley_{name}_test_{uuid.uuid4().hex[:8]}"
     asyncio.run(execute_admin(admin, f'CREATE DATABASE "{template}"'))
     try:
         url = make_url(admin).set(drivername="postgresql+asyncpg", database=template)
-        asyncio.run(_seed(url.render_as_string(hide_password=False)))
+        asyncio.run(seed(url.render_as_string(hide_password=False)))
         yield SeededTemplate("postgres", pg_admin=admin, pg_template=template)
     finally:
         asyncio.run(execute_admin(admin, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+
+
+async def start_and_stop(emulator: Emulator) -> None:
+    """Seed a store the way a server does: start the emulator on it (migrate, seed), then stop it."""
+    await emulator.start()
+    await emulator.stop()
+
+
+_E = TypeVar("_E", bound=Emulator)
+
+
+def emulator_factory(
+    template: SeededTemplate, folder: Path, build: Callable[..., _E]
+) -> Callable[..., AbstractAsyncContextManager[_E]]:
+    """Builds a started emulator on a fresh copy of ``template``: ``build(url, **options)`` with any options."""
+
+    @asynccontextmanager
+    async def factory(**options: Any) -> AsyncIterator[_E]:
+        async with template.fresh_copy(folder) as url:
+            emulator = build(url, **options)
+            await emulator.start()
+            try:
+                yield emulator
+            finally:
+                await emulator.stop()
+
+    return factory
+
+
+@pytest.fixture(scope="session", params=STORES)
+def seeded_template(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SeededTemplate]:
+    yield from seeded_store(
+        request.param,
+        tmp_path_factory,
+        lambda url: start_and_stop(ClinikoSandbox(database_url=url, api_key=API_KEY)),
+        name="sandbox",
+    )
 
 
 SandboxFactory = Callable[..., AbstractAsyncContextManager[ClinikoSandbox]]
@@ -97,18 +132,11 @@ SandboxFactory = Callable[..., AbstractAsyncContextManager[ClinikoSandbox]]
 def make_sandbox(seeded_template: SeededTemplate, tmp_path: Path) -> SandboxFactory:
     """Builds a started sandbox on a fresh copy of the seeded practice, with any constructor options."""
 
-    @asynccontextmanager
-    async def factory(**options: Any) -> AsyncIterator[ClinikoSandbox]:
+    def build(url: str, **options: Any) -> ClinikoSandbox:
         options.setdefault("rate_limit_per_minute", 100_000)
-        async with seeded_template.fresh_copy(tmp_path) as url:
-            sandbox = ClinikoSandbox(database_url=url, api_key=API_KEY, **options)
-            await sandbox.start()
-            try:
-                yield sandbox
-            finally:
-                await sandbox.stop()
+        return ClinikoSandbox(database_url=url, api_key=API_KEY, **options)
 
-    return factory
+    return emulator_factory(seeded_template, tmp_path, build)
 
 
 @pytest.fixture

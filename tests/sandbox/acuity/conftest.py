@@ -7,23 +7,18 @@ store and session; each test gets its own copy (see `tests.sandbox.conftest.Seed
 
 from __future__ import annotations
 
-import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from medley.config import DEFAULT_SANDBOX_ACUITY_API_KEY, DEFAULT_SANDBOX_ACUITY_USER_ID
 from medley.sandbox.acuity.server import AcuitySandbox
-from tests.sandbox.conftest import POSTGRES_ENV, STORES, SeededTemplate
-from tests.support.postgres import execute_admin
+from tests.sandbox.conftest import STORES, SeededTemplate, emulator_factory, seeded_store, start_and_stop
 
 USER_ID = DEFAULT_SANDBOX_ACUITY_USER_ID
 API_KEY = DEFAULT_SANDBOX_ACUITY_API_KEY
@@ -36,32 +31,18 @@ def pinned_clock() -> datetime:
     return NOW
 
 
-async def _seed(url: str) -> None:
-    sandbox = AcuitySandbox(database_url=url, user_id=USER_ID, api_key=API_KEY, clock=pinned_clock)
-    await sandbox.start()
-    await sandbox.stop()
-
-
 @pytest.fixture(scope="session", params=STORES)
 def acuity_template(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[SeededTemplate]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("acuity-template") / "seeded.db"
-        asyncio.run(_seed(f"sqlite+aiosqlite:///{path}"))
-        yield SeededTemplate("sqlite", sqlite_file=path)
-        return
-    admin = os.environ.get(POSTGRES_ENV)
-    if not admin:
-        pytest.skip(f"{POSTGRES_ENV} is not set")
-    template = f"medley_acuity_test_{uuid.uuid4().hex[:8]}"
-    asyncio.run(execute_admin(admin, f'CREATE DATABASE "{template}"'))
-    try:
-        url = make_url(admin).set(drivername="postgresql+asyncpg", database=template)
-        asyncio.run(_seed(url.render_as_string(hide_password=False)))
-        yield SeededTemplate("postgres", pg_admin=admin, pg_template=template)
-    finally:
-        asyncio.run(execute_admin(admin, f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    yield from seeded_store(
+        request.param,
+        tmp_path_factory,
+        lambda url: start_and_stop(
+            AcuitySandbox(database_url=url, user_id=USER_ID, api_key=API_KEY, clock=pinned_clock)
+        ),
+        name="acuity",
+    )
 
 
 AcuityFactory = Callable[..., AbstractAsyncContextManager[AcuitySandbox]]
@@ -71,19 +52,12 @@ AcuityFactory = Callable[..., AbstractAsyncContextManager[AcuitySandbox]]
 def make_acuity(acuity_template: SeededTemplate, tmp_path: Path) -> AcuityFactory:
     """Builds a started emulator on a fresh copy of the seeded practice, with any constructor options."""
 
-    @asynccontextmanager
-    async def factory(**options: Any) -> AsyncIterator[AcuitySandbox]:
+    def build(url: str, **options: Any) -> AcuitySandbox:
         options.setdefault("rate_limit_per_second", 0)
         options.setdefault("clock", pinned_clock)
-        async with acuity_template.fresh_copy(tmp_path) as url:
-            sandbox = AcuitySandbox(database_url=url, user_id=USER_ID, api_key=API_KEY, **options)
-            await sandbox.start()
-            try:
-                yield sandbox
-            finally:
-                await sandbox.stop()
+        return AcuitySandbox(database_url=url, user_id=USER_ID, api_key=API_KEY, **options)
 
-    return factory
+    return emulator_factory(acuity_template, tmp_path, build)
 
 
 def client_for(sandbox: AcuitySandbox, *, auth: tuple[str, str] | None = (USER_ID, API_KEY)) -> httpx.AsyncClient:
