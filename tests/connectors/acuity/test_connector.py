@@ -21,7 +21,6 @@ import pytest_asyncio
 from medley.config import Settings
 from medley.connectors.acuity.client import AcuityClient
 from medley.connectors.acuity.connector import AcuityConnector
-from medley.connectors.registry import build_connector
 from medley.domain.errors import DetailCode, ErrorCode, MedleyError
 from medley.domain.models import (
     AppointmentChange,
@@ -36,6 +35,7 @@ from medley.domain.models import (
 from medley.metrics import UPSTREAM_CALLS
 from medley.sandbox.acuity import seed_data
 from medley.sandbox.acuity.server import AcuitySandbox, build_sandbox
+from tests.support.emulated import connected, running
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -57,29 +57,20 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def sandbox(settings: Settings) -> AsyncIterator[AcuitySandbox]:
-    sandbox = build_sandbox(settings)
-    await sandbox.start()
-    yield sandbox
-    await sandbox.stop()
+    async with running(build_sandbox(settings)) as started:
+        yield started
 
 
-def connect(sandbox: AcuitySandbox, settings: Settings) -> AcuityConnector:
-    connector = build_connector(
-        "acuity",
-        {"user_id": sandbox.user_id, "api_key": sandbox.api_key},
-        settings=settings,
-        transport=httpx.ASGITransport(app=sandbox.app),
-        base_url=SANDBOX_URL,
-    )
-    assert isinstance(connector, AcuityConnector)
-    return connector
+def credentials(sandbox: AcuitySandbox, *, api_key: str | None = None) -> dict[str, str]:
+    return {"user_id": sandbox.user_id, "api_key": api_key or sandbox.api_key}
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def connector(sandbox: AcuitySandbox, settings: Settings) -> AsyncIterator[AcuityConnector]:
-    connector = connect(sandbox, settings)
-    yield connector
-    await connector.aclose()
+    async with connected(
+        AcuityConnector, "acuity", credentials(sandbox), settings, app=sandbox.app, base_url=SANDBOX_URL
+    ) as built:
+        yield built
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -304,17 +295,15 @@ async def test_the_client_keeps_to_acuitys_ten_per_second_and_rides_out_a_429(tm
 async def test_wrong_credentials_are_an_emr_error_that_says_where_to_look(
     sandbox: AcuitySandbox, settings: Settings
 ) -> None:
-    connector = build_connector(
+    async with connected(
+        AcuityConnector,
         "acuity",
-        {"user_id": sandbox.user_id, "api_key": "wrong"},
-        settings=settings,
-        transport=httpx.ASGITransport(app=sandbox.app),
+        credentials(sandbox, api_key="wrong"),
+        settings,
+        app=sandbox.app,
         base_url=SANDBOX_URL,
-    )
-    try:
+    ) as connector:
         with pytest.raises(MedleyError) as caught:
             await connector.list_care_units()
         assert caught.value.code == ErrorCode.EMR_ERROR
         assert "API key" in caught.value.detail
-    finally:
-        await connector.aclose()

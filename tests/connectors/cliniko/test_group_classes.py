@@ -13,17 +13,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import pytest_asyncio
 
 from medley.config import Settings
 from medley.connectors.cliniko.connector import ClinikoConnector
-from medley.connectors.registry import build_connector
 from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import AppointmentQuery, NewAppointment, PatientCreate
 from medley.sandbox.cliniko.server import ClinikoSandbox, build_sandbox
 from tests.sandbox.emulator import client_for, last_id
+from tests.support.emulated import connected, running
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -38,21 +37,17 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def sandbox(settings: Settings) -> AsyncIterator[ClinikoSandbox]:
-    sandbox = build_sandbox(settings)
-    await sandbox.start()
-    yield sandbox
-    await sandbox.stop()
+    async with running(build_sandbox(settings)) as started:
+        yield started
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def connector(sandbox: ClinikoSandbox, settings: Settings) -> AsyncIterator[ClinikoConnector]:
-    transport = httpx.ASGITransport(app=sandbox.app)
-    built = build_connector(
-        "cliniko", {"api_key": sandbox.api_key}, settings=settings, transport=transport, base_url=SANDBOX_URL
-    )
-    assert isinstance(built, ClinikoConnector)
-    yield built
-    await built.aclose()
+    credentials = {"api_key": sandbox.api_key}
+    async with connected(
+        ClinikoConnector, "cliniko", credentials, settings, app=sandbox.app, base_url=SANDBOX_URL
+    ) as built:
+        yield built
 
 
 async def _classes(sandbox: ClinikoSandbox, *filters: str) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +20,6 @@ import pytest_asyncio
 
 from medley.config import Settings
 from medley.connectors.cliniko.connector import ClinikoConnector
-from medley.connectors.registry import build_connector
 from medley.domain.errors import DetailCode, ErrorCode, MedleyError
 from medley.domain.models import (
     AppointmentChange,
@@ -34,6 +34,7 @@ from medley.domain.models import (
 )
 from medley.sandbox.cliniko.server import ClinikoSandbox, build_sandbox
 from tests.connectors.cliniko.fake_upstream import served
+from tests.support.emulated import connected, running
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -48,26 +49,23 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def sandbox(settings: Settings) -> AsyncIterator[ClinikoSandbox]:
-    sandbox = build_sandbox(settings)
-    await sandbox.start()
-    yield sandbox
-    await sandbox.stop()
+    async with running(build_sandbox(settings)) as started:
+        yield started
 
 
-def connect(sandbox: ClinikoSandbox, settings: Settings, base_url: str = SANDBOX_URL) -> ClinikoConnector:
-    transport = httpx.ASGITransport(app=sandbox.app) if base_url == SANDBOX_URL else None
-    connector = build_connector(
-        "cliniko", {"api_key": sandbox.api_key}, settings=settings, transport=transport, base_url=base_url
-    )
-    assert isinstance(connector, ClinikoConnector)
-    return connector
+def connect(
+    sandbox: ClinikoSandbox, settings: Settings, *, base_url: str = SANDBOX_URL, api_key: str | None = None
+) -> AbstractAsyncContextManager[ClinikoConnector]:
+    """A connector to the emulator: in-process at ``SANDBOX_URL``, else over the network at ``base_url``."""
+    app = sandbox.app if base_url == SANDBOX_URL else None
+    credentials = {"api_key": api_key or sandbox.api_key}
+    return connected(ClinikoConnector, "cliniko", credentials, settings, app=app, base_url=base_url)
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def connector(sandbox: ClinikoSandbox, settings: Settings) -> AsyncIterator[ClinikoConnector]:
-    connector = connect(sandbox, settings)
-    yield connector
-    await connector.aclose()
+    async with connect(sandbox, settings) as built:
+        yield built
 
 
 @pytest_asyncio.fixture(loop_scope="module")
@@ -346,35 +344,22 @@ async def test_a_document_round_trips_through_the_three_step_upload(
 
 
 async def test_a_wrong_key_is_an_emr_error(sandbox: ClinikoSandbox, settings: Settings) -> None:
-    connector = build_connector(
-        "cliniko",
-        {"api_key": "not-the-key-au1"},
-        settings=settings,
-        transport=httpx.ASGITransport(app=sandbox.app),
-        base_url=SANDBOX_URL,
-    )
-    try:
+    async with connect(sandbox, settings, api_key="not-the-key-au1") as connector:
         with pytest.raises(MedleyError) as caught:
             await connector.list_care_units()
-    finally:
-        await connector.aclose()
     assert caught.value.code == ErrorCode.EMR_ERROR
     assert caught.value.errors[0].emr_error == {"status": 401, "message": "HTTP Basic: Access denied."}
 
 
 async def test_the_same_connector_works_over_a_real_socket(sandbox: ClinikoSandbox, settings: Settings) -> None:
-    async with served(sandbox.app) as url:
-        connector = connect(sandbox, settings, base_url=f"{url}/v1")
-        try:
-            care_unit = (await connector.list_care_units())[0].id
-            slot = (await slots_on(connector, care_unit, 5))[0]
-            patient_id = await new_patient(connector, care_unit, "Networked")
-            appointment = await connector.create_appointment(care_unit, booking_for(slot, patient_id))
-            assert appointment.start == slot.start
-            cancelled = await connector.cancel_appointment(care_unit, appointment.id, "over the network")
-            assert cancelled.status == AppointmentStatus.cancelled
-        finally:
-            await connector.aclose()
+    async with served(sandbox.app) as url, connect(sandbox, settings, base_url=f"{url}/v1") as connector:
+        care_unit = (await connector.list_care_units())[0].id
+        slot = (await slots_on(connector, care_unit, 5))[0]
+        patient_id = await new_patient(connector, care_unit, "Networked")
+        appointment = await connector.create_appointment(care_unit, booking_for(slot, patient_id))
+        assert appointment.start == slot.start
+        cancelled = await connector.cancel_appointment(care_unit, appointment.id, "over the network")
+        assert cancelled.status == AppointmentStatus.cancelled
 
 
 async def test_connector_logs_carry_no_key_names_or_clinical_text(
