@@ -22,6 +22,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from bench.harness import GATEWAY_HEADERS, Timings, medley_process
 from bench.read_storm import wait_for_mirror
+from tests.support.agent_tools import slot_booking
 
 
 async def _tool(client: Client, name: str, **arguments: Any) -> dict[str, Any]:
@@ -77,11 +78,8 @@ async def measure(url: str, finds: int, books: int) -> tuple[Timings, Timings]:
             elapsed, answer = await _timed(
                 client,
                 "book_appointment",
-                clinic=clinic,
+                **slot_booking(clinic, slot),
                 patient_id=patient["patient_id"],
-                start=slot["start"],
-                practitioner_id=slot["practitioner_id"],
-                service_id=slot["service_id"],
                 idempotency_key=uuid.uuid4().hex,
             )
             if answer["booked"]:

@@ -7,6 +7,7 @@ import json
 
 from tests.agents.conftest import Deployment, agent, call, days_ahead, new_key, new_person, refused
 from tests.integrity.deployment import GATEWAY_ENV, SANDBOX_APP, medley_cli
+from tests.support.agent_tools import slot_booking
 
 
 async def _book_for_other_application(deployment: Deployment) -> dict[str, object]:
@@ -19,11 +20,8 @@ async def _book_for_other_application(deployment: Deployment) -> dict[str, objec
         booked = await call(
             client,
             "book_appointment",
-            clinic=clinic,
+            **slot_booking(clinic, slot),
             patient_id=patient["patient_id"],
-            start=slot["start"],
-            practitioner_id=slot["practitioner_id"],
-            service_id=slot["service_id"],
             idempotency_key=new_key(),
         )
         assert booked["booked"] is True

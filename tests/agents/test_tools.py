@@ -11,6 +11,7 @@ from medley.config import Settings
 from medley.connectors.registry import known_emrs
 from tests.agents.conftest import Deployment, agent, call, days_ahead, new_key, new_person, refused
 from tests.integrity.deployment import SANDBOX_APP
+from tests.support.agent_tools import slot_booking
 
 TOOLS = {
     "list_clinics",
@@ -74,11 +75,8 @@ async def test_find_book_see_reschedule_and_cancel(deployment: Deployment) -> No
         booked = await call(
             client,
             "book_appointment",
-            clinic=clinic,
+            **slot_booking(clinic, slot),
             patient_id=patient["patient_id"],
-            start=slot["start"],
-            practitioner_id=slot["practitioner_id"],
-            service_id=slot["service_id"],
             idempotency_key=new_key(),
         )
         assert booked["booked"] is True
@@ -139,14 +137,7 @@ async def test_a_retried_booking_with_the_same_key_books_once(deployment: Deploy
         clinic = await _first_clinic(client)
         slot = (await call(client, "find_available_times", clinic=clinic, from_date=days_ahead(3)))["times"][0]
         patient = await call(client, "find_or_create_patient", clinic=clinic, **new_person())
-        booking = {
-            "clinic": clinic,
-            "patient_id": patient["patient_id"],
-            "start": slot["start"],
-            "practitioner_id": slot["practitioner_id"],
-            "service_id": slot["service_id"],
-            "idempotency_key": new_key(),
-        }
+        booking = {**slot_booking(clinic, slot), "patient_id": patient["patient_id"], "idempotency_key": new_key()}
         first = await call(client, "book_appointment", **booking)
         again = await call(client, "book_appointment", **booking)
         assert first == again
@@ -163,12 +154,7 @@ async def test_a_taken_time_answers_with_the_nearest_alternatives(deployment: De
         slot = (await call(client, "find_available_times", clinic=clinic, from_date=days_ahead(4)))["times"][0]
         first = await call(client, "find_or_create_patient", clinic=clinic, **new_person())
         second = await call(client, "find_or_create_patient", clinic=clinic, **new_person())
-        booking = {
-            "clinic": clinic,
-            "start": slot["start"],
-            "practitioner_id": slot["practitioner_id"],
-            "service_id": slot["service_id"],
-        }
+        booking = slot_booking(clinic, slot)
         won = await call(
             client, "book_appointment", patient_id=first["patient_id"], idempotency_key=new_key(), **booking
         )
@@ -235,13 +221,7 @@ async def test_writes_refuse_bad_ids_and_missing_keys(deployment: Deployment) ->
     async with agent(deployment.url) as client:
         clinic = await _first_clinic(client)
         slot = (await call(client, "find_available_times", clinic=clinic, from_date=days_ahead(6)))["times"][0]
-        booking = {
-            "clinic": clinic,
-            "patient_id": "1",
-            "start": slot["start"],
-            "practitioner_id": slot["practitioner_id"],
-            "service_id": slot["service_id"],
-        }
+        booking = {**slot_booking(clinic, slot), "patient_id": "1"}
         assert "idempotency_key" in await refused(client, "book_appointment", **booking)
         bad_service = await refused(
             client, "book_appointment", **{**booking, "service_id": "987654321", "idempotency_key": new_key()}
