@@ -11,17 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from medley.config import DEFAULT_SANDBOX_CLIENT_ID, DEFAULT_SANDBOX_CLIENT_SECRET
+# SANDBOX_HEADERS is named here too for the modules that import it from this conftest.
+from tests.support.sandbox_gateway import SANDBOX_HEADERS as SANDBOX_HEADERS
+from tests.support.sandbox_gateway import UNLIMITED_ENV
 from tests.support.server import running_medley
-
-SANDBOX_HEADERS = {
-    "x-leyr-client-id": DEFAULT_SANDBOX_CLIENT_ID,
-    "x-leyr-client-secret": DEFAULT_SANDBOX_CLIENT_SECRET,
-}
-UNLIMITED_ENV = {
-    "MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE": "1000000",
-    "MEDLEY_UPSTREAM_REQUESTS_PER_MINUTE": "1000000",
-}
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from medley.sandbox.cliniko.seed_data import cliniko_id
-from tests.hostile.conftest import SANDBOX_HEADERS, UNLIMITED_ENV, Practice
+from tests.hostile.conftest import Practice
+from tests.support.sandbox_gateway import SANDBOX_HEADERS, UNLIMITED_ENV
 from tests.support.server import running_medley
 
 Json = Any

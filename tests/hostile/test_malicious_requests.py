@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from medley.config import Settings
-from tests.hostile.conftest import SANDBOX_HEADERS, Practice
+from medley.config import DEFAULT_SANDBOX_API_KEY, Settings
+from tests.hostile.conftest import Practice
+from tests.support.sandbox_gateway import SANDBOX_HEADERS
 
 PROBLEM = "application/problem+json"
 REQUEST_MAX_BYTES: int = Settings.model_fields["request_max_bytes"].default
@@ -52,27 +53,38 @@ def assert_refused(response: httpx.Response) -> None:
     assert response.headers["content-type"].startswith(PROBLEM)
 
 
-@pytest.fixture
-def written(api: httpx.Client, practice: Practice) -> Iterator[None]:
-    """Fails the test when the patients, appointments, notes or documents upstream changed during it."""
+# Every kind of record a refused request could have written, as the emulator (the EHR) itself lists them.
+UPSTREAM_COLLECTIONS = ("patients", "individual_appointments", "treatment_notes", "patient_attachments")
 
-    def counts() -> dict[str, int]:
-        paths = {
-            "patients": f"{practice.base}/patients",
-            "appointments": f"{practice.base}/appointments",
-            "notes": f"{practice.base}/patients/{practice.patient_id}/medical-notes",
-            "documents": f"{practice.base}/patients/{practice.patient_id}/documents",
-        }
+
+@pytest.fixture
+def written(server_url: str) -> Iterator[None]:
+    """Fails the test when any patient, appointment, note or document upstream was added, changed, cancelled
+    or archived during it: the EHR's own count of each, and its most recently updated record, are unchanged.
+
+    Read from the emulator directly, one short page per kind, rather than through Medley's lists of the whole
+    practice (dozens of upstream pages before and after every test)."""
+    ehr = httpx.Client(
+        base_url=server_url + "/sandbox/cliniko/v1",
+        auth=(DEFAULT_SANDBOX_API_KEY, ""),
+        headers={"User-Agent": "Medley hostile tests (hostile@example.org)"},
+        timeout=30.0,
+    )
+
+    def state() -> dict[str, tuple[int, Any]]:
         result = {}
-        for name, path in paths.items():
-            response = api.get(path)
+        for collection in UPSTREAM_COLLECTIONS:
+            response = ehr.get(f"/{collection}", params={"per_page": 1, "sort": "updated_at:desc"})
             assert response.status_code == 200, response.text
-            result[name] = len(response.json())
+            page = response.json()
+            latest = [(item["id"], item["updated_at"]) for item in page[collection]]
+            result[collection] = (page["total_entries"], latest)
         return result
 
-    before = counts()
-    yield
-    assert counts() == before, "a refused request wrote something upstream"
+    with ehr:
+        before = state()
+        yield
+        assert state() == before, "a refused request wrote something upstream"
 
 
 def _patient(**extra: Any) -> dict[str, Any]:

@@ -12,8 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.hostile.conftest import UNLIMITED_ENV, Practice
+from tests.hostile.conftest import Practice
 from tests.support.postgres import admin_url, scratch_database
+from tests.support.sandbox_gateway import UNLIMITED_ENV
 from tests.support.server import running_medley
 
 STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

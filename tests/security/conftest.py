@@ -11,18 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from medley.config import DEFAULT_SANDBOX_CLIENT_ID, DEFAULT_SANDBOX_CLIENT_SECRET
+from tests.support.sandbox_gateway import SANDBOX_HEADERS, UNLIMITED_ENV
 from tests.support.server import running_medley
-
-SANDBOX_HEADERS = {
-    "x-leyr-client-id": DEFAULT_SANDBOX_CLIENT_ID,
-    "x-leyr-client-secret": DEFAULT_SANDBOX_CLIENT_SECRET,
-}
-# These tests send bursts on purpose: neither the emulator's nor the client's rate limit may answer first.
-UNLIMITED_ENV = {
-    "MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE": "1000000",
-    "MEDLEY_UPSTREAM_REQUESTS_PER_MINUTE": "1000000",
-}
 
 
 @dataclass(frozen=True)
