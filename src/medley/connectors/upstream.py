@@ -1,7 +1,7 @@
 """What every connector's HTTP client shares: an upstream answer read in full with a size cap, the two errors a
 caller must act on (a 404, and a write whose outcome is unknown), and the waits of its request loop.
 
-The errors take the EHR's name; each connector subclasses them (``ClinikoNotFound``, ``AcuityNotFound``) so its
+The errors name the EHR; each connector subclasses them (``ClinikoNotFound``, ``AcuityNotFound``) so its
 callers can tell its own 404s apart.
 """
 
@@ -13,6 +13,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import httpx
 
@@ -41,8 +42,11 @@ class Reply:
 class UpstreamNotFound(MedleyError):
     """The EHR answered 404: an unknown id (or route). Only the caller knows which id was wrong."""
 
-    def __init__(self, ehr: str, path_template: str) -> None:
-        detail = f"{ehr} has no such record."
+    ehr: ClassVar[str] = "The EHR"
+    """Who answered, in the error's words: each connector's subclass names its EHR."""
+
+    def __init__(self, path_template: str) -> None:
+        detail = f"{self.ehr} has no such record."
         super().__init__(ErrorCode.NOT_FOUND, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail)])
         self.path_template = path_template
 
@@ -54,14 +58,16 @@ class UnknownOutcome(MedleyError):
     effect first. Uncaught, it renders as 504 (timeout) or 502 (anything else).
     """
 
-    def __init__(
-        self, ehr: str, method: str, path_template: str, *, timed_out: bool, upstream_status: int | None
-    ) -> None:
+    ehr: ClassVar[str] = "The EHR"
+    """Who did not answer, in the error's words: each connector's subclass names its EHR."""
+
+    def __init__(self, method: str, path_template: str, *, timed_out: bool, upstream_status: int | None) -> None:
         detail = (
-            f"{ehr} did not confirm {method} {path_template}; it may or may not have happened. Check before retrying."
+            f"{self.ehr} did not confirm {method} {path_template}; it may or may not have happened. "
+            "Check before retrying."
         )
         code = ErrorCode.TIMEOUT if timed_out else ErrorCode.EMR_ERROR
-        emr = {"status": upstream_status, "message": f"no confirmation from {ehr}"}
+        emr = {"status": upstream_status, "message": f"no confirmation from {self.ehr}"}
         super().__init__(code, detail, [ErrorDetail(DetailCode.BAD_INPUT, detail, emr_error=emr)])
         self.method = method
         self.path_template = path_template

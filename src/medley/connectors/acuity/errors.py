@@ -22,15 +22,13 @@ _MAX_MESSAGE_CHARS = 500
 class AcuityNotFound(UpstreamNotFound):
     """Acuity answered 404: an unknown id (or route). Only the caller knows which id was wrong."""
 
-    def __init__(self, path_template: str) -> None:
-        super().__init__("Acuity", path_template)
+    ehr = "Acuity"
 
 
 class UnknownOutcome(upstream.UnknownOutcome):
     """A write Acuity did not confirm: the caller looks for its effect before it retries."""
 
-    def __init__(self, method: str, path_template: str, *, timed_out: bool, upstream_status: int | None) -> None:
-        super().__init__("Acuity", method, path_template, timed_out=timed_out, upstream_status=upstream_status)
+    ehr = "Acuity"
 
 
 def error_body(reply: Reply) -> dict[str, Any]:

@@ -25,15 +25,13 @@ _S3_ERROR = re.compile(r"<Code>([^<]{1,100})</Code>")
 class ClinikoNotFound(UpstreamNotFound):
     """Cliniko answered 404: a missing or hidden record, or an unknown route."""
 
-    def __init__(self, path_template: str) -> None:
-        super().__init__("Cliniko", path_template)
+    ehr = "Cliniko"
 
 
 class UnknownOutcome(upstream.UnknownOutcome):
     """A write Cliniko did not confirm: the caller looks for its effect before it retries."""
 
-    def __init__(self, method: str, path_template: str, *, timed_out: bool, upstream_status: int | None) -> None:
-        super().__init__("Cliniko", method, path_template, timed_out=timed_out, upstream_status=upstream_status)
+    ehr = "Cliniko"
 
 
 def upstream_message(reply: Reply) -> Any:
