@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -11,11 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from medley.sandbox.cliniko.server import standalone_app
 from tests.sandbox.conftest import SeededTemplate
 from tests.sandbox.emulator import API_KEY, USER_AGENT
+from tests.support.asgi_server import served
 from tests.support.server import free_port
 
 
@@ -24,26 +23,17 @@ async def test_the_standalone_app_under_uvicorn(seeded_template: SeededTemplate,
 
     async with seeded_template.fresh_copy(tmp_path) as url:
         sandbox = ClinikoSandbox(database_url=url, api_key=API_KEY)
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(standalone_app(sandbox), host="127.0.0.1", port=port, log_level="error"))
-        serving = asyncio.create_task(server.serve())
-        try:
-            for _ in range(500):
-                if server.started:
-                    break
-                await asyncio.sleep(0.02)
-            base = f"http://127.0.0.1:{port}"
-            async with httpx.AsyncClient(base_url=base, auth=(API_KEY, ""), headers={"User-Agent": USER_AGENT}) as http:
-                assert (await http.get("/health")).json() == {"status": "ok"}
-                user = await http.get("/v1/user")
-                assert user.status_code == 200
-                assert user.json()["links"]["self"] == f"{base}/v1/users/{user.json()['id']}"
-                with pytest.raises(httpx.RemoteProtocolError):
-                    await http.get("/v1/user", headers={"X-Medley-Fault": "drop"})
-                assert (await http.get("/v1/businesses")).status_code == 200
-        finally:
-            server.should_exit = True
-            await serving
+        async with (
+            served(standalone_app(sandbox), lifespan="auto", log_level="error") as base,
+            httpx.AsyncClient(base_url=base, auth=(API_KEY, ""), headers={"User-Agent": USER_AGENT}) as http,
+        ):
+            assert (await http.get("/health")).json() == {"status": "ok"}
+            user = await http.get("/v1/user")
+            assert user.status_code == 200
+            assert user.json()["links"]["self"] == f"{base}/v1/users/{user.json()['id']}"
+            with pytest.raises(httpx.RemoteProtocolError):
+                await http.get("/v1/user", headers={"X-Medley-Fault": "drop"})
+            assert (await http.get("/v1/businesses")).status_code == 200
 
 
 def test_serve_sandbox_prints_the_url_and_key_and_serves(seeded_template: SeededTemplate, tmp_path: Path) -> None:

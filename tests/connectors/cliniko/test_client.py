@@ -15,7 +15,8 @@ from medley.connectors.cliniko.client import ClinikoClient, base_url_for, shard_
 from medley.connectors.cliniko.errors import ClinikoNotFound, UnknownOutcome
 from medley.connectors.rate_budget import LocalRateBudget
 from medley.domain.errors import DetailCode, ErrorCode, MedleyError
-from tests.connectors.cliniko.fake_upstream import FakeUpstream, html, reply, served
+from tests.connectors.cliniko.fake_upstream import FakeUpstream, html, reply
+from tests.support.asgi_server import served
 
 API_KEY = "MS0xLWFiY2RlZmdoaWprbG1ub3BxcnN0dXZ3eHl6-au2"
 BASE = "http://cliniko.test/v1"

@@ -16,8 +16,8 @@ from medley.connectors.cliniko.errors import UnknownOutcome
 from medley.connectors.rate_budget import LocalRateBudget
 from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import NewAppointment
-from tests.connectors.cliniko.fake_upstream import served
 from tests.connectors.cliniko.mini_cliniko import BUSINESS_ID, ZONE, MiniCliniko
+from tests.support.asgi_server import served
 
 PRACTITIONERS = ["200", "201", "202", "203", "204"]
 TYPES = {"300": 30, "301": 45, "302": 60}

@@ -33,7 +33,7 @@ from medley.domain.models import (
     Timeslot,
 )
 from medley.sandbox.cliniko.server import ClinikoSandbox, build_sandbox
-from tests.connectors.cliniko.fake_upstream import served
+from tests.support.asgi_server import served
 from tests.support.emulated import connected, running
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import httpx
-import uvicorn
 from typer.testing import CliRunner
 
 from medley.cli import app
 from medley.sandbox.acuity.server import AcuitySandbox, standalone_app
 from tests.sandbox.acuity.conftest import API_KEY, USER_ID, pinned_clock
-from tests.support.server import free_port
+from tests.support.asgi_server import served
 
 
 async def test_the_standalone_app_under_uvicorn(tmp_path: Path) -> None:
@@ -22,21 +20,13 @@ async def test_the_standalone_app_under_uvicorn(tmp_path: Path) -> None:
         api_key=API_KEY,
         clock=pinned_clock,
     )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(standalone_app(sandbox), host="127.0.0.1", port=port, log_level="error"))
-    serving = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.02)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", auth=(USER_ID, API_KEY)) as http:
-            assert (await http.get("/health")).json() == {"status": "ok"}
-            assert (await http.get("/api/v1/me.json")).json()["id"] == int(USER_ID)
-            assert (await http.get("/api/v1/me", auth=(USER_ID, "nope"))).status_code == 401
-    finally:
-        server.should_exit = True
-        await serving
+    async with (
+        served(standalone_app(sandbox), lifespan="auto", log_level="error") as base,
+        httpx.AsyncClient(base_url=base, auth=(USER_ID, API_KEY)) as http,
+    ):
+        assert (await http.get("/health")).json() == {"status": "ok"}
+        assert (await http.get("/api/v1/me.json")).json()["id"] == int(USER_ID)
+        assert (await http.get("/api/v1/me", auth=(USER_ID, "nope"))).status_code == 401
 
 
 def test_the_command_names_both_emulators() -> None:
