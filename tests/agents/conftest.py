@@ -30,6 +30,7 @@ from tests.integrity.deployment import (
     running_emulator,
     running_gateway,
 )
+from tests.support.agent_tools import slot_booking
 
 Json = Any
 
@@ -81,6 +82,15 @@ async def refused(client: Client, tool: str, **arguments: Json) -> str:
     text = " ".join(getattr(block, "text", "") for block in result.content)
     assert result.is_error, json.dumps(result.structured_content)
     return text
+
+
+async def book(client: Client, clinic: str, patient_id: str, slot: dict[str, Json]) -> dict[str, Json]:
+    """Book a time ``find_available_times`` offered for the patient, with a new idempotency key; it must book."""
+    booked = await call(
+        client, "book_appointment", **slot_booking(clinic, slot), patient_id=patient_id, idempotency_key=new_key()
+    )
+    assert booked["booked"] is True, booked["message"]
+    return booked
 
 
 def days_ahead(days: int) -> str:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.agents.conftest import Deployment, agent, call, days_ahead, new_key, new_person, refused
+from tests.agents.conftest import Deployment, agent, book, call, days_ahead, new_key, new_person, refused
 from tests.integrity.deployment import GATEWAY_ENV, SANDBOX_APP, medley_cli
-from tests.support.agent_tools import slot_booking
 
 
 async def _book_for_other_application(deployment: Deployment) -> dict[str, object]:
@@ -17,14 +16,7 @@ async def _book_for_other_application(deployment: Deployment) -> dict[str, objec
         times = (await call(client, "find_available_times", clinic=clinic, from_date=days_ahead(8)))["times"]
         slot = times[-1]  # not the first free time, which the sandbox's own tests may book too
         patient = await call(client, "find_or_create_patient", clinic=clinic, **new_person())
-        booked = await call(
-            client,
-            "book_appointment",
-            **slot_booking(clinic, slot),
-            patient_id=patient["patient_id"],
-            idempotency_key=new_key(),
-        )
-        assert booked["booked"] is True
+        booked = await book(client, clinic, patient["patient_id"], slot)
         return {"clinic": clinic, "patient_id": patient["patient_id"], **booked["appointment"]}
 
 

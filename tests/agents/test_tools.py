@@ -9,7 +9,7 @@ import pytest
 from medley.agents.http import transport_security
 from medley.config import Settings
 from medley.connectors.registry import known_emrs
-from tests.agents.conftest import Deployment, agent, call, days_ahead, new_key, new_person, refused
+from tests.agents.conftest import Deployment, agent, book, call, days_ahead, new_key, new_person, refused
 from tests.integrity.deployment import SANDBOX_APP
 from tests.support.agent_tools import slot_booking
 
@@ -72,14 +72,7 @@ async def test_find_book_see_reschedule_and_cancel(deployment: Deployment) -> No
 
         patient = await call(client, "find_or_create_patient", clinic=clinic, **new_person())
         assert patient["created"] is True
-        booked = await call(
-            client,
-            "book_appointment",
-            **slot_booking(clinic, slot),
-            patient_id=patient["patient_id"],
-            idempotency_key=new_key(),
-        )
-        assert booked["booked"] is True
+        booked = await book(client, clinic, patient["patient_id"], slot)
         appointment = booked["appointment"]
         assert appointment["start"] == slot["start"] and appointment["when"] == slot["when"]
 
