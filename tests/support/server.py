@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.support import seeded
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -37,13 +39,19 @@ def running_medley(
     log_path: Path | None = None,
     health_path: str = "/health",
     timeout: float = 60.0,
+    seed_from_template: bool = True,
 ) -> Iterator[str]:
     """Start ``medley <command>`` (``serve``, ``sandbox acuity``, …) and yield its base URL once it answers; stop
     it afterwards.
 
+    The emulators it would seed on SQLite are copied from this run's seeded template first (``seeded.py``),
+    unless ``seed_from_template`` is false: then it migrates and seeds them itself, as on a first start.
+
     ``free_port`` releases the port before the child binds it, so under parallel load another process can take
     it in between: the child then exits with "address already in use" and is started again on another port.
     """
+    if seed_from_template:
+        seeded.copy_into_data_dir(command, env, data_dir)
     for attempt in range(1, _BIND_ATTEMPTS + 1):
         started = False
         try:

@@ -16,7 +16,7 @@ import anyio
 import asyncpg
 import pytest
 
-from tests.support.postgres import ADMIN_URL_ENV, _dsn
+from tests.support.postgres import ADMIN_URL_ENV, dsn
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 _OFF = {"off", "0", "no", "false"}
@@ -25,7 +25,7 @@ _PROBE_SECONDS = 3.0
 
 async def _answers(url: str) -> bool:
     try:
-        connection = await asyncpg.connect(_dsn(url), timeout=_PROBE_SECONDS)
+        connection = await asyncpg.connect(dsn(url), timeout=_PROBE_SECONDS)
     except (OSError, asyncpg.PostgresError, TimeoutError):
         return False
     await connection.close()
