@@ -38,6 +38,7 @@ import medley
 from tests.support import postgres
 
 SEEDED_DIR_ENV = "MEDLEY_TEST_SEEDED_DIR"
+_FOLDER_PREFIX = "medley-seeded-"
 _PG_PREFIX = "medley_seeded"
 _SOURCE = Path(medley.__file__).parent
 _SEED_SOURCES = (_SOURCE / "sandbox", _SOURCE / "scheduling")
@@ -48,16 +49,17 @@ _OFF = {"0", "false", "no", "off"}
 
 def start_run() -> str:
     """The controller's part: a folder for this run's templates, named in the environment for the workers."""
-    folder = tempfile.mkdtemp(prefix="medley-seeded-")
+    folder = tempfile.mkdtemp(prefix=_FOLDER_PREFIX)
     os.environ[SEEDED_DIR_ENV] = folder
     return folder
 
 
 def end_run(folder: str, postgres_admin: str | None) -> None:
-    """Remove this run's templates: its folder and its PostgreSQL template databases."""
+    """Remove this run's templates: its folder and its PostgreSQL template databases (and those of any run
+    that was stopped before it could remove its own: their folders are gone)."""
     shutil.rmtree(folder, ignore_errors=True)
     if postgres_admin is not None:
-        anyio.run(_drop_templates, postgres_admin, _run_prefix(folder))
+        anyio.run(_drop_templates, postgres_admin, Path(folder).parent)
 
 
 def seed_key() -> str:
@@ -178,16 +180,24 @@ def _run_async(coroutine: Coroutine[Any, Any, None]) -> None:
 
 
 def _run_prefix(folder: str) -> str:
-    return f"{_PG_PREFIX}_{Path(folder).name.rsplit('-', 1)[-1].lower()}"
+    return f"{_PG_PREFIX}_{_run_suffix(folder)}"
 
 
-async def _drop_templates(admin: str, prefix: str) -> None:
+def _run_suffix(folder: str) -> str:
+    return Path(folder).name.removeprefix(_FOLDER_PREFIX).lower()
+
+
+async def _drop_templates(admin: str, folders: Path) -> None:
+    """Drop every template database whose run's folder (in ``folders``) no longer exists."""
     connection = await asyncpg.connect(postgres.dsn(admin))
     try:
-        names = await connection.fetch(
-            "SELECT datname FROM pg_database WHERE left(datname, $2) = $1", prefix + "_", len(prefix) + 1
-        )
-        for row in names:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{row["datname"]}" WITH (FORCE)')
+        prefix = _PG_PREFIX + "_"
+        query = "SELECT datname FROM pg_database WHERE left(datname, $2) = $1"
+        rows = await connection.fetch(query, prefix, len(prefix))
+        for row in rows:
+            name: str = row["datname"]
+            run = name.removeprefix(prefix).rsplit("_", 1)[0]  # the key, after the last "_", never holds one
+            if not (folders / f"{_FOLDER_PREFIX}{run}").exists():
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
