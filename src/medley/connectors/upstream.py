@@ -73,6 +73,18 @@ class UnknownOutcome(MedleyError):
         self.path_template = path_template
 
 
+def unreachable(ehr: str, path_template: str, exc: httpx.TransportError) -> MedleyError:
+    """A read that never got an answer, after its retries."""
+    if isinstance(exc, httpx.TimeoutException):
+        return MedleyError.timeout(f"{ehr} did not answer {path_template} in time.")
+    return MedleyError.emr_error(f"{ehr} could not be reached ({type(exc).__name__}).", None, None)
+
+
+def malformed(ehr: str, path_template: str, why: str) -> MedleyError:
+    """A 2xx answer we cannot use: the EHR changed, or something in between mangled it."""
+    return MedleyError.emr_error(f"{ehr} sent an unexpected answer to {path_template}: {why}.", None, None)
+
+
 def seconds_left(deadline: float | None) -> float:
     """Seconds until the request's deadline (on ``time.monotonic``; a large number without one)."""
     return math.inf if deadline is None else max(0.0, deadline - time.monotonic())

@@ -8,9 +8,8 @@ is a conflict like any other (409 ``NO_TIMESLOTS_AVAILABLE``), a time too soon o
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
-
-import httpx
 
 from medley.connectors import upstream
 from medley.connectors.upstream import Reply, UpstreamNotFound
@@ -110,13 +109,5 @@ def _bad(detail: str, code: DetailCode, emr: dict[str, Any], path: str | None) -
     return MedleyError(ErrorCode.BAD_REQUEST, detail, [ErrorDetail(code, detail, emr_error=emr, path=path)])
 
 
-def unreachable(path_template: str, exc: httpx.TransportError) -> MedleyError:
-    """A read that never got an answer, after its retries."""
-    if isinstance(exc, httpx.TimeoutException):
-        return MedleyError.timeout(f"Acuity did not answer {path_template} in time.")
-    return MedleyError.emr_error(f"Acuity could not be reached ({type(exc).__name__}).", None, None)
-
-
-def malformed(path_template: str, why: str) -> MedleyError:
-    """A 2xx answer we cannot use."""
-    return MedleyError.emr_error(f"Acuity sent an unexpected answer to {path_template}: {why}.", None, None)
+unreachable = partial(upstream.unreachable, "Acuity")
+malformed = partial(upstream.malformed, "Acuity")

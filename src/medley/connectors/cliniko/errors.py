@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from typing import Any
-
-import httpx
 
 from medley.connectors import upstream
 from medley.connectors.cliniko.field_paths import field_errors
@@ -108,13 +107,5 @@ def upload_error(reply: Reply) -> MedleyError:
     )
 
 
-def unreachable(path_template: str, exc: httpx.TransportError) -> MedleyError:
-    """A read that never got an answer, after its retries."""
-    if isinstance(exc, httpx.TimeoutException):
-        return MedleyError.timeout(f"Cliniko did not answer {path_template} in time.")
-    return MedleyError.emr_error(f"Cliniko could not be reached ({type(exc).__name__}).", None, None)
-
-
-def malformed(path_template: str, why: str) -> MedleyError:
-    """A 2xx answer we cannot use: Cliniko changed, or something in between mangled it."""
-    return MedleyError.emr_error(f"Cliniko sent an unexpected answer to {path_template}: {why}.", None, None)
+unreachable = partial(upstream.unreachable, "Cliniko")
+malformed = partial(upstream.malformed, "Cliniko")
