@@ -19,15 +19,15 @@ from starlette.responses import JSONResponse, Response
 
 from medley.sandbox.cliniko import serializers
 from medley.sandbox.cliniko.bodies import MISSING, FieldReader, read_json_object
+from medley.sandbox.cliniko.cancel_bodies import read_cancel
 from medley.sandbox.cliniko.conflicts import has_conflict
 from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteSession
-from medley.sandbox.cliniko.errors import CANT_BE_BLANK, NOT_IN_LIST, ValidationFailed
+from medley.sandbox.cliniko.errors import ValidationFailed
 from medley.sandbox.cliniko.filters import Kind, always_null, booleans, ids, instants
 from medley.sandbox.cliniko.listing import Collection, archive_record, find_visible, get_or_404, list_response, path_id
 from medley.sandbox.cliniko.references import check_exists
 from medley.sandbox.cliniko.repeats import business_zone, repeat_starts
 from medley.sandbox.cliniko.responses import created, no_content
-from medley.sandbox.cliniko.serializers import CANCELLATION_REASONS
 from medley.sandbox.cliniko.structured_fields import read_repeat_rule
 from medley.sandbox.cliniko.tables import (
     AppointmentType,
@@ -245,20 +245,12 @@ async def cancel_appointment(
     appointment = await get_or_404(session, IndividualAppointment, path_id(appointment_id))
     if appointment.cancelled_at is not None:
         raise ValidationFailed.base(ALREADY_CANCELLED)
-    reader = FieldReader(await read_json_object(request))
-    reason = reader.integer("cancellation_reason")
-    if reason is None or reason is MISSING:
-        reader.fail("cancellation_reason", CANT_BE_BLANK)
-    elif reason not in CANCELLATION_REASONS:
-        reader.fail("cancellation_reason", NOT_IN_LIST)
-    note = reader.text("cancellation_note", max_length=None)
-    to_repeats = reader.flag("apply_to_repeats")
-    reader.raise_if_invalid()
+    cancel = await read_cancel(request)
     now = context.now()
     appointment.cancelled_at = appointment.updated_at = now
-    appointment.cancellation_reason = reason
-    appointment.cancellation_note = note if isinstance(note, str) else None
-    if to_repeats is True:
+    appointment.cancellation_reason = cancel.reason
+    appointment.cancellation_note = cancel.note
+    if cancel.to_repeats:
         # The later occurrences of the same series (made from the same first appointment), not the earlier.
         series = appointment.repeated_from_id or appointment.id
         await session.execute(
@@ -271,8 +263,8 @@ async def cancel_appointment(
             .values(
                 cancelled_at=now,
                 updated_at=now,
-                cancellation_reason=reason,
-                cancellation_note=appointment.cancellation_note,
+                cancellation_reason=cancel.reason,
+                cancellation_note=cancel.note,
             )
         )
     await session.commit()

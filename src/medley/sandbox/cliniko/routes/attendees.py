@@ -20,13 +20,13 @@ from starlette.responses import JSONResponse, Response
 
 from medley.sandbox.cliniko import serializers
 from medley.sandbox.cliniko.bodies import MISSING, FieldReader, read_json_object
+from medley.sandbox.cliniko.cancel_bodies import read_cancel
 from medley.sandbox.cliniko.deps import ContextDep, ReadSession, UrlsDep, WriteSession
-from medley.sandbox.cliniko.errors import CANT_BE_BLANK, MUST_EXIST, NOT_IN_LIST, ValidationFailed
+from medley.sandbox.cliniko.errors import MUST_EXIST, ValidationFailed
 from medley.sandbox.cliniko.filters import Kind, always_null, ids, instants
 from medley.sandbox.cliniko.listing import Collection, find_visible, get_or_404, list_response, path_id
 from medley.sandbox.cliniko.references import check_exists
 from medley.sandbox.cliniko.responses import created, no_content
-from medley.sandbox.cliniko.serializers import CANCELLATION_REASONS
 from medley.sandbox.cliniko.tables import Attendee, GroupAppointment, Patient
 from medley.sandbox.cliniko.urls import Urls
 
@@ -162,24 +162,16 @@ async def cancel_attendee(attendee_id: str, request: Request, session: WriteSess
     attendee = await get_or_404(session, Attendee, path_id(attendee_id))
     if attendee.cancelled_at is not None:
         raise ValidationFailed.base(ALREADY_CANCELLED)
-    reader = FieldReader(await read_json_object(request))
-    reason = reader.integer("cancellation_reason")
-    if reason is None or reason is MISSING:
-        reader.fail("cancellation_reason", CANT_BE_BLANK)
-    elif reason not in CANCELLATION_REASONS:
-        reader.fail("cancellation_reason", NOT_IN_LIST)
-    note = reader.text("cancellation_note", max_length=None)
-    to_repeats = reader.flag("apply_to_repeats")
-    reader.raise_if_invalid()
+    cancel = await read_cancel(request)
     now = context.now()
     values = {
         "cancelled_at": now,
         "updated_at": now,
-        "cancellation_reason": reason,
-        "cancellation_note": note if isinstance(note, str) else None,
+        "cancellation_reason": cancel.reason,
+        "cancellation_note": cancel.note,
     }
     cancelled = [attendee.group_appointment_id]
-    if to_repeats is True:
+    if cancel.to_repeats:
         cancelled.extend(await _later_seats(session, attendee))
     await session.execute(
         update(Attendee)
