@@ -41,7 +41,6 @@ def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             **store_env(request.param, stack, "medley_acuity_mirror"),
             **sync_env(),
             "MEDLEY_SANDBOX_ACUITY_RATE_LIMIT_PER_SECOND": "0",
-            "MEDLEY_SANDBOX_ACUITY_MAX_CONCURRENT": "0",
         }
         yield stack.enter_context(running_medley("serve", env, data_dir))
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from medley.connectors.sync_source import FreeDay
@@ -58,16 +58,13 @@ async def touch(session: AsyncSession, connection_id: str, touches: Sequence[Tou
     resources = sorted({t.resource_id for t in touches})
     low = min(t.start for t in touches) - TOUCH_MARGIN - timedelta(days=1)
     high = max(t.end for t in touches) + TOUCH_MARGIN + timedelta(days=1)
-    rows = (
-        await session.scalars(
-            select(MirrorFreeDayRow).where(
-                MirrorFreeDayRow.connection_id == connection_id,
-                MirrorFreeDayRow.resource_id.in_(resources),
-                MirrorFreeDayRow.day >= low.date(),
-                MirrorFreeDayRow.day <= high.date(),
-            )
-        )
-    ).all()
+    statement = select(MirrorFreeDayRow).where(
+        MirrorFreeDayRow.connection_id == connection_id,
+        MirrorFreeDayRow.resource_id.in_(resources),
+        MirrorFreeDayRow.day >= low.date(),
+        MirrorFreeDayRow.day <= high.date(),
+    )
+    rows = (await session.scalars(_locked(session, statement))).all()
     if not rows:
         return
     now = datetime.now(UTC)
@@ -134,23 +131,19 @@ async def stored_days(store: Store, connection_id: str) -> dict[tuple[str, str, 
 
 
 async def store_days(store: Store, connection_id: str, days: Iterable[FreeDay], read_started: datetime) -> None:
-    """Keep what the EHR said in a read that began at ``read_started``. A day touched by a change since that
-    read began keeps its stored starts (our own write may have taken a seat the read still showed) and stays
-    dirty: the next cycle reads it again."""
+    """Keep what the EHR said in a read that began at ``read_started``. A day read later is kept as it is; a day
+    touched by a change since that read began keeps its stored starts (our own write may have taken a seat the
+    read still showed) and stays dirty: the next cycle reads it again."""
     fresh = list(days)
     if not fresh:
         return
     async with read_then_write(store) as session:
-        existing = {
-            _key(row): row
-            for row in await session.scalars(
-                select(MirrorFreeDayRow).where(
-                    MirrorFreeDayRow.connection_id == connection_id,
-                    MirrorFreeDayRow.day >= min(d.day for d in fresh),
-                    MirrorFreeDayRow.day <= max(d.day for d in fresh),
-                )
-            )
-        }
+        statement = select(MirrorFreeDayRow).where(
+            MirrorFreeDayRow.connection_id == connection_id,
+            MirrorFreeDayRow.day >= min(d.day for d in fresh),
+            MirrorFreeDayRow.day <= max(d.day for d in fresh),
+        )
+        existing = {_key(row): row for row in await session.scalars(_locked(session, statement))}
         for free in fresh:
             offering = free.offering
             starts = [[int(moment.timestamp()), seats] for moment, seats in free.starts if seats > 0]
@@ -164,8 +157,8 @@ async def store_days(store: Store, connection_id: str, days: Iterable[FreeDay], 
                     day=free.day,
                 )
                 session.add(row)
-            elif row.dirty_since is not None and row.dirty_since >= read_started:
-                continue
+            elif row.read_at > read_started or (row.dirty_since is not None and row.dirty_since >= read_started):
+                continue  # what is stored is newer than this read, or changed since it began
             row.time_zone = offering.time_zone
             row.duration_minutes = offering.duration_minutes
             row.padding_before = offering.padding_before
@@ -177,23 +170,37 @@ async def store_days(store: Store, connection_id: str, days: Iterable[FreeDay], 
         await _bump(session, connection_id)
 
 
-async def drop_days(
-    store: Store, connection_id: str, *, before: date, offered: set[tuple[str, str, str]]
-) -> None:
+async def drop_days(store: Store, connection_id: str, *, before: date, offered: set[tuple[str, str, str]]) -> None:
     """Forget days before ``before`` and offerings the EHR no longer has."""
     async with read_then_write(store) as session:
-        gone = [
-            row
-            for row in await session.scalars(
-                select(MirrorFreeDayRow).where(MirrorFreeDayRow.connection_id == connection_id)
+        held = await session.execute(
+            select(MirrorFreeDayRow.care_unit_id, MirrorFreeDayRow.resource_id, MirrorFreeDayRow.service_id)
+            .where(MirrorFreeDayRow.connection_id == connection_id)
+            .distinct()
+        )
+        gone = [key for key in map(tuple, held.tuples()) if key not in offered]
+        dropped = await session.execute(
+            delete(MirrorFreeDayRow).where(
+                MirrorFreeDayRow.connection_id == connection_id, MirrorFreeDayRow.day < before
             )
-            if row.day < before or (row.care_unit_id, row.resource_id, row.service_id) not in offered
-        ]
-        if not gone:
-            return
-        for row in gone:
-            await session.delete(row)
-        await _bump(session, connection_id)
+        )
+        for care_unit_id, resource_id, service_id in gone:
+            await session.execute(
+                delete(MirrorFreeDayRow).where(
+                    MirrorFreeDayRow.connection_id == connection_id,
+                    MirrorFreeDayRow.care_unit_id == care_unit_id,
+                    MirrorFreeDayRow.resource_id == resource_id,
+                    MirrorFreeDayRow.service_id == service_id,
+                )
+            )
+        if gone or int(getattr(dropped, "rowcount", 0) or 0):
+            await _bump(session, connection_id)
+
+
+def _locked(session: AsyncSession, statement: Select[MirrorFreeDayRow]) -> Select[MirrorFreeDayRow]:
+    """On PostgreSQL the rows are locked, so a mark made while a read was stored is never lost (the later
+    writer sees the earlier one's commit)."""
+    return statement.with_for_update() if session.get_bind().dialect.name == "postgresql" else statement
 
 
 async def load_days(

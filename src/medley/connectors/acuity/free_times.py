@@ -10,10 +10,8 @@ plus one ``/availability/times`` call per day that has; a month of every class o
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from medley.connectors.acuity import mapping
 from medley.connectors.acuity.client import AcuityClient
@@ -37,7 +35,7 @@ def offerings_of(practice: Practice) -> list[FreeOffering]:
                     duration_minutes=mapping.duration_of(kind),
                     padding_before=_minutes(kind.get("paddingBefore")),
                     padding_after=_minutes(kind.get("paddingAfter")),
-                    is_class=str(kind.get("type") or "service") != "service",
+                    is_class=mapping.is_class(kind),
                 )
             )
     return found
@@ -89,7 +87,7 @@ class AcuityFreeTimes:
         practice = await self._practice.get()
         reader = SlotReader(self._client, practice, self._cache, fresh=True)
         class_days, service_days = await asyncio.gather(
-            self._class_month(classes, month, days), self._service_month(reader, services, month, days)
+            self._class_month(reader, classes, month, days), self._service_month(reader, services, month, days)
         )
         return class_days + service_days
 
@@ -101,42 +99,18 @@ class AcuityFreeTimes:
         read = {(f.offering.key, f.day): f for f in await self.read_free_days(wanted)}
         return [read.get((o.key, d)) or FreeDay(o, d, ()) for o in offerings for d in days]
 
-    async def _class_month(self, offerings: Sequence[FreeOffering], month: date, days: Sequence[date]) -> list[FreeDay]:
-        """One ``/availability/classes`` call per zone for every class offering of the month."""
-        by_zone: dict[str, list[FreeOffering]] = defaultdict(list)
-        for offering in offerings:
-            by_zone[offering.time_zone].append(offering)
-        answers = await asyncio.gather(
-            *(
-                self._client.get_list(
-                    "/availability/classes", [("month", month.strftime("%Y-%m")), ("timezone", zone)]
-                )
-                for zone in by_zone
-            )
-        )
-        result: list[FreeDay] = []
-        for (zone, members), classes in zip(by_zone.items(), answers, strict=True):
-            tz = mapping.zone(zone)
-            starts: dict[tuple[str, str, date], list[tuple[datetime, int]]] = defaultdict(list)
-            for item in classes:
-                moment = mapping.parse_datetime(item.get("time"))
-                seats = _seats(item)
-                calendar_id = mapping.record_id(item, "calendarID")
-                type_id = mapping.record_id(item, "appointmentTypeID")
-                if moment is None or seats <= 0 or calendar_id is None or type_id is None:
-                    continue
-                local = moment.astimezone(tz)
-                starts[(calendar_id, type_id, local.date())].append((local, seats))
-            for offering in members:
-                for day in days:
-                    found = sorted(starts.get((offering.resource_id, offering.service_id, day), []))
-                    result.append(FreeDay(offering, day, tuple(found)))
-        return result
-
-
-def _seats(item: dict[str, Any]) -> int:
-    seats = item.get("slotsAvailable")
-    return seats if isinstance(seats, int) and not isinstance(seats, bool) else 1
+    async def _class_month(
+        self, reader: SlotReader, offerings: Sequence[FreeOffering], month: date, days: Sequence[date]
+    ) -> list[FreeDay]:
+        """One ``/availability/classes`` call per calendar for every class offering of the month."""
+        calendars = sorted({o.resource_id for o in offerings})
+        found = await asyncio.gather(*(reader.class_month(calendar_id, month) for calendar_id in calendars))
+        months = dict(zip(calendars, found, strict=True))
+        return [
+            FreeDay(o, day, tuple(months[o.resource_id].get((o.service_id, day), ())))
+            for o in offerings
+            for day in days
+        ]
 
 
 def _day(offering: FreeOffering, day: date, starts: Sequence[datetime]) -> FreeDay:

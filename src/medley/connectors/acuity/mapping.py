@@ -126,6 +126,11 @@ def is_bookable(kind: Mapping[str, Any]) -> bool:
     )
 
 
+def is_class(kind: Mapping[str, Any]) -> bool:
+    """A class (or series): free only at its scheduled times, while seats are left."""
+    return str(kind.get("type") or "service") != "service"
+
+
 def seats_of(kind: Mapping[str, Any]) -> int:
     size = kind.get("classSize")
     return int(size) if isinstance(size, int) and size > 0 else 1

@@ -31,6 +31,8 @@ MAX_LIVE_CALLS = 100
 NEXT_AVAILABLE_MONTHS = 4  # 13 weeks ahead, as Cliniko's look-ahead
 
 V = TypeVar("V")
+ClassStarts = dict[tuple[str, date], list[tuple[datetime, int]]]
+"""A calendar's classes of one month with seats left: (type id, local day) -> [(start, seats left)]."""
 
 
 class Remembered(Generic[V]):
@@ -80,15 +82,18 @@ class Remembered(Generic[V]):
 
 
 class AvailabilityCache:
-    """What Acuity said per (calendar, type, month) and per (calendar, type, day)."""
+    """What Acuity said per (calendar, type, month) and per (calendar, type, day), and a calendar's classes per
+    month."""
 
     def __init__(self, ttl: float) -> None:
         self.dates: Remembered[frozenset[date]] = Remembered(ttl)
         self.times: Remembered[list[datetime]] = Remembered(ttl)
+        self.classes: Remembered[ClassStarts] = Remembered(ttl)
 
     def forget(self, calendar_ids: Iterable[str] | None) -> None:
         self.dates.forget(calendar_ids)
         self.times.forget(calendar_ids)
+        self.classes.forget(calendar_ids)
 
 
 def _months(first: date, last: date) -> list[date]:
@@ -148,6 +153,26 @@ class SlotReader:
 
         return await self._cache.times.get((calendar_id, type_id, day), load, fresh=self._fresh)
 
+    async def class_month(self, calendar_id: str, month: date) -> ClassStarts:
+        """Every class with a seat left on the calendar in the month (local to the calendar): one call."""
+
+        async def load() -> ClassStarts:
+            tz = self._practice.zone_of(calendar_id)
+            params = [("month", month.strftime("%Y-%m")), ("calendarID", calendar_id), ("timezone", tz.key)]
+            found: ClassStarts = {}
+            for item in await self._client.get_list("/availability/classes", params):
+                moment = mapping.parse_datetime(item.get("time"))
+                type_id = mapping.record_id(item, "appointmentTypeID")
+                seats = item.get("slotsAvailable")
+                left = seats if isinstance(seats, int) and not isinstance(seats, bool) else 1
+                if moment is None or type_id is None or left <= 0:
+                    continue
+                local = moment.astimezone(tz)
+                found.setdefault((type_id, local.date()), []).append((local, left))
+            return {key: sorted(starts) for key, starts in found.items()}
+
+        return await self._cache.classes.get((calendar_id, month), load, fresh=self._fresh)
+
     async def days_with_time(
         self, pairs: Sequence[tuple[str, str]], start: datetime, end: datetime
     ) -> list[tuple[str, str, date]]:
@@ -193,10 +218,16 @@ async def find_timeslots(
     """Free slots in [start, end); ``answers`` (when given) receives what Acuity said for every calendar, type
     and local day the window touches, whole days, empty ones included (what the mirror keeps)."""
     pairs = practice.pairs(care_unit_id, calendar_ids, type_ids)
+    classes = [pair for pair in pairs if mapping.is_class(practice.types[pair[1]])]
+    services = [pair for pair in pairs if pair not in classes]
     reader = SlotReader(client, practice, cache, fresh=fresh)
-    days = await reader.days_with_time(pairs, start, end)
+    days = await reader.days_with_time(services, start, end)
     reader.refuse_if_costly(days, "This timeslot read")
-    found = await asyncio.gather(*(reader.times(c, t, d) for c, t, d in days))
+    found, seated = await asyncio.gather(
+        asyncio.gather(*(reader.times(c, t, d) for c, t, d in days)), _class_days(reader, practice, classes, start, end)
+    )
+    days += list(seated)
+    found += [[moment for moment, _ in starts] for starts in seated.values()]
     if answers is not None:
         for calendar_id, type_id in pairs:
             answers.update({key: [] for key in _local_days(practice, calendar_id, type_id, start, end)})
@@ -207,6 +238,8 @@ async def find_timeslots(
         for moment in starts
         if start <= moment < end
     ]
+    # A slot lies in the window, its end included: what the mirror answers, and Cliniko's live reads.
+    slots = [slot for slot in slots if slot.end <= end]
     return sorted(slots, key=lambda s: (s.start, s.resource_id, s.healthcare_service_id))
 
 
@@ -244,11 +277,35 @@ async def find_next(
     return None
 
 
+async def _class_days(
+    reader: SlotReader, practice: Practice, pairs: Sequence[tuple[str, str]], start: datetime, end: datetime
+) -> dict[tuple[str, str, date], list[tuple[datetime, int]]]:
+    """Classes cost one call per calendar and month (``/availability/classes``), not one per day."""
+    calendars = sorted({calendar_id for calendar_id, _ in pairs})
+    wanted = [
+        (calendar_id, month)
+        for calendar_id in calendars
+        for month in _months(*_local_span(practice, calendar_id, start, end))
+    ]
+    months = await asyncio.gather(*(reader.class_month(calendar_id, month) for calendar_id, month in wanted))
+    found: dict[tuple[str, str, date], list[tuple[datetime, int]]] = {}
+    for (calendar_id, _), classes in zip(wanted, months, strict=True):
+        for (type_id, day), starts in classes.items():
+            if (calendar_id, type_id) in pairs:
+                found[(calendar_id, type_id, day)] = starts
+    return found
+
+
+def _local_span(practice: Practice, calendar_id: str, start: datetime, end: datetime) -> tuple[date, date]:
+    """The first and last local day of the calendar that [start, end) touches."""
+    tz = practice.zone_of(calendar_id)
+    return start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+
+
 def _local_days(
     practice: Practice, calendar_id: str, type_id: str, start: datetime, end: datetime
 ) -> list[tuple[str, str, date]]:
-    tz = practice.zone_of(calendar_id)
-    first, last = start.astimezone(tz).date(), (end - timedelta(microseconds=1)).astimezone(tz).date()
+    first, last = _local_span(practice, calendar_id, start, end)
     return [(calendar_id, type_id, first + timedelta(days=n)) for n in range((last - first).days + 1)]
 
 
