@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -32,14 +32,20 @@ def sync_env(interval: float = SYNC_INTERVAL) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module", params=STORES)
-def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir: Path = tmp_path_factory.mktemp("medley-sync")
+@contextmanager
+def synced_medley(store: str, data_dir: Path, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """A ``medley serve`` on ``store`` with the sync settings above (and ``extra_env``), once its mirror is live."""
     with ExitStack() as stack:
-        env = {**store_env(request.param, stack, "medley_sync"), **sync_env()}
+        env = {**store_env(store, stack, "medley_sync"), **sync_env(), **(extra_env or {})}
         base = stack.enter_context(running_medley("serve", env, data_dir))
         with httpx.Client(base_url=base + "/api", headers=SANDBOX_HEADERS, timeout=30.0) as api:
             wait_for_mirror(api)
+        yield base
+
+
+@pytest.fixture(scope="module", params=STORES)
+def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with synced_medley(request.param, tmp_path_factory.mktemp("medley-sync")) as base:
         yield base
 
 
