@@ -12,7 +12,8 @@ fresh (``tests/test_cli_store.py``).
 A template is named by a hash of the code that shapes the rows (the emulators' package and
 ``medley.scheduling``) and today's UTC date (the seed's ``today``), so an edit made during a run, or a run
 that crosses midnight, gets a new one. Templates live for one run: the controller makes their folder
-(``MEDLEY_TEST_SEEDED_DIR``, inherited by xdist's workers) and drops them at the end (``conftest.py``).
+(``MEDLEY_TEST_SEEDED_DIR``, inherited by xdist's workers) and drops them at the end (``conftest.py``), with
+those of any earlier run that was killed before it could.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from tests.support import postgres
 SEEDED_DIR_ENV = "MEDLEY_TEST_SEEDED_DIR"
 _FOLDER_PREFIX = "medley-seeded-"
 _PG_PREFIX = "medley_seeded"
+_OWNER_FILE = "controller.pid"
 _SOURCE = Path(medley.__file__).parent
 _SEED_SOURCES = (_SOURCE / "sandbox", _SOURCE / "scheduling")
 # The files a ``medley serve`` on SQLite keeps its emulators in (``Settings.resolved_sandbox_*``), by EHR code.
@@ -50,16 +52,36 @@ _OFF = {"0", "false", "no", "off"}
 def start_run() -> str:
     """The controller's part: a folder for this run's templates, named in the environment for the workers."""
     folder = tempfile.mkdtemp(prefix=_FOLDER_PREFIX)
+    (Path(folder) / _OWNER_FILE).write_text(str(os.getpid()))
     os.environ[SEEDED_DIR_ENV] = folder
     return folder
 
 
 def end_run(folder: str, postgres_admin: str | None) -> None:
-    """Remove this run's templates: its folder and its PostgreSQL template databases (and those of any run
-    that was stopped before it could remove its own: their folders are gone)."""
+    """Remove this run's templates (its folder and its PostgreSQL template databases), and those of any run
+    that was stopped before it could remove its own (its controller is gone)."""
     shutil.rmtree(folder, ignore_errors=True)
+    folders = Path(folder).parent
+    for other in folders.glob(f"{_FOLDER_PREFIX}*"):
+        if _run_is_over(other):
+            shutil.rmtree(other, ignore_errors=True)
     if postgres_admin is not None:
-        anyio.run(_drop_templates, postgres_admin, Path(folder).parent)
+        anyio.run(_drop_templates, postgres_admin, folders)
+
+
+def _run_is_over(folder: Path) -> bool:
+    """Whether the run that made ``folder`` has ended: the folder is gone, or its controller process is."""
+    try:
+        owner = int((folder / _OWNER_FILE).read_text())
+    except (OSError, ValueError):
+        return not folder.exists()
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def seed_key() -> str:
@@ -188,7 +210,7 @@ def _run_suffix(folder: str) -> str:
 
 
 async def _drop_templates(admin: str, folders: Path) -> None:
-    """Drop every template database whose run's folder (in ``folders``) no longer exists."""
+    """Drop every template database whose run (its folder in ``folders``) has ended."""
     connection = await asyncpg.connect(postgres.dsn(admin))
     try:
         prefix = _PG_PREFIX + "_"
@@ -197,7 +219,7 @@ async def _drop_templates(admin: str, folders: Path) -> None:
         for row in rows:
             name: str = row["datname"]
             run = name.removeprefix(prefix).rsplit("_", 1)[0]  # the key, after the last "_", never holds one
-            if not (folders / f"{_FOLDER_PREFIX}{run}").exists():
+            if _run_is_over(folders / f"{_FOLDER_PREFIX}{run}"):
                 await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
