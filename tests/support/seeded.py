@@ -5,9 +5,10 @@ rows come out every time for a given day and code (the seeds are deterministic),
 once per run with the product's own start-up (``ClinikoSandbox.start``, ``AcuitySandbox.start``) and copies
 the result: SQLite files into a server's data dir before it starts, ``CREATE DATABASE … TEMPLATE`` on
 PostgreSQL. The server then finds its practice already there and, like any restarted server, does not seed
-again. Seeding from scratch stays covered: each template is built that way, the sandbox tests start
-emulators on fresh databases (``tests/sandbox/test_seed.py``), and ``seeded=False`` keeps a server's start
-fresh (``tests/test_cli_store.py``).
+again. Seeding from scratch stays covered: each template is built that way, the sandbox tests seed fresh
+databases (``tests/sandbox/test_seed.py``), and real first starts still run: ``tests/test_cli_store.py`` (a
+``medley serve`` on SQLite in a new home), ``tests/hostile/test_nul_characters.py`` (on an empty PostgreSQL
+database), and any ``running_medley(..., seed_from_template=False)``.
 
 A template is named by a hash of the code that shapes the rows (the emulators' package and
 ``medley.scheduling``) and today's UTC date (the seed's ``today``), so an edit made during a run, or a run
