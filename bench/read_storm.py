@@ -27,7 +27,8 @@ from bench.harness import GATEWAY_HEADERS, Timings, medley_process
 from medley.sandbox.cliniko.seed_data import cliniko_id
 
 CARE_UNITS = (str(cliniko_id(1001)), str(cliniko_id(1002)), str(cliniko_id(1003)))
-_UPSTREAM = re.compile(r"^medley_upstream_calls_total\{[^}]*\} ([0-9.e+]+)$", re.MULTILINE)
+# Cliniko's calls only: the sandbox's Acuity connection syncs too, on its own account's budget.
+_UPSTREAM = re.compile(r'^medley_upstream_calls_total\{ehr="cliniko"[^}]*\} ([0-9.e+]+)$', re.MULTILINE)
 
 
 def upstream_calls(client: httpx.Client) -> float:

@@ -164,7 +164,7 @@ class ClinikoConnector:
             )
             shared = SharedPractice(settings.redis_url, cache_namespace)
         self._mirror = mirror
-        self._care_units: tuple[Practice, list[CareUnit]] | None = None
+        self._care_units: tuple[Practice, dict[str, CareUnit]] | None = None
         self._reference = ReferenceCache(
             client,
             settings.reference_cache_seconds,
@@ -216,16 +216,24 @@ class ClinikoConnector:
 
     # ---- reference data ------------------------------------------------------------------------
 
-    async def list_care_units(self) -> list[CareUnit]:
+    async def _mapped_care_units(self) -> dict[str, CareUnit]:
         practice = await self._reference.get()
-        # Mapped once per snapshot: this is the read every client makes first, and often.
-        if self._care_units is None or self._care_units[0] is not practice:
-            self._care_units = (practice, [mapping.care_unit_from_business(b) for b in practice.businesses.values()])
-        return list(self._care_units[1])
+        # Mapped once per snapshot: the read every client makes first, and every timeslot read names one.
+        mapped = self._care_units
+        if mapped is None or mapped[0] is not practice:
+            units = [mapping.care_unit_from_business(b) for b in practice.businesses.values()]
+            mapped = self._care_units = (practice, {unit.id: unit for unit in units})
+        return mapped[1]
+
+    async def list_care_units(self) -> list[CareUnit]:
+        return list((await self._mapped_care_units()).values())
 
     async def get_care_unit(self, care_unit_id: str) -> CareUnit:
-        practice = await self._reference.get()
-        return mapping.care_unit_from_business(practice.business(care_unit_id))
+        unit = (await self._mapped_care_units()).get(care_unit_id)
+        if unit is None:
+            (await self._reference.get()).business(care_unit_id)  # the same 404 as ever
+            raise MedleyError.not_found("No care unit with this id.", DetailCode.INVALID_CARE_UNIT_ID)
+        return unit
 
     async def list_resources(self, care_unit_id: str) -> list[Resource]:
         practice = await self._reference.get()

@@ -49,6 +49,8 @@ class Practice:
     practitioners_at: Mapping[str, Sequence[str]]
     types_of: Mapping[str, frozenset[str]]
     practitioner_of_user: Mapping[str, str] = field(default_factory=dict)
+    # Unfiltered pairs per care unit, asked by every wide timeslot read: computed once per snapshot.
+    _all_pairs: dict[str, list[tuple[str, str]]] = field(default_factory=dict, compare=False, repr=False)
 
     def business(self, care_unit_id: str) -> JsonObject:
         business = self.businesses.get(care_unit_id)
@@ -102,16 +104,27 @@ class Practice:
         Every filter id must exist at the care unit (``INVALID_RESOURCE_ID`` /
         ``INVALID_HEALTHCARE_SERVICE_ID``); an empty or ``None`` filter means all.
         """
+        if not resource_ids and not service_ids:
+            kept = self._all_pairs.get(care_unit_id)
+            if kept is None:
+                kept = self._all_pairs[care_unit_id] = self._pairs(care_unit_id, None, None)
+            return list(kept)
         for resource_id in resource_ids or ():
             self.practitioner(care_unit_id, resource_id)
         for service_id in service_ids or ():
             self.appointment_type(care_unit_id, service_id)
+        return self._pairs(care_unit_id, resource_ids, service_ids)
+
+    def _pairs(
+        self, care_unit_id: str, resource_ids: Sequence[str] | None, service_ids: Sequence[str] | None
+    ) -> list[tuple[str, str]]:
         practitioners = list(dict.fromkeys(resource_ids)) if resource_ids else self.resource_ids(care_unit_id)
-        services = set(service_ids) if service_ids else set(self.service_ids(care_unit_id))
+        ordered = self.service_ids(care_unit_id)
+        services = set(service_ids) if service_ids else set(ordered)
         return [
             (practitioner_id, type_id)
             for practitioner_id in practitioners
-            for type_id in self.service_ids(care_unit_id)
+            for type_id in ordered
             if type_id in services and type_id in self.types_of.get(practitioner_id, frozenset())
         ]
 
