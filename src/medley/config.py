@@ -133,7 +133,7 @@ class Settings(BaseSettings):
         "itself (Acuity); reads reaching further go live.",
     )
     mirror_free_time_refresh_seconds: float = Field(
-        default=900.0,
+        default=1800.0,
         gt=0,
         description="Every free day read from such an EHR is read again at least this often: what its API does not "
         "report (hours, date edits, a service's settings) shows within this time.",

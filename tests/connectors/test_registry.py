@@ -89,7 +89,7 @@ def test_acuity_publishes_what_it_can_do_and_leaves_out_what_acuity_has_not() ->
         Operation.documents_get,
     }
     assert capabilities.booking_guard == BookingGuard.emr and capabilities.seats
-    assert capabilities.timeslot_source == "live" and capabilities.upstream_days_per_availability_call == 1
+    assert capabilities.timeslot_source == "mirror" and capabilities.upstream_days_per_availability_call == 1
     assert capabilities.max_timeslot_window_days == 31
     assert capabilities.patient_upsert_key == ["first_name+last_name+email", "first_name+last_name+phone"]
 

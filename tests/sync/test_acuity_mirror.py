@@ -97,8 +97,9 @@ def _mirrored(api: httpx.Client, care_unit: str, start: datetime, end: datetime,
     while time.monotonic() < deadline:
         response = _read(api, care_unit, start, end)
         age = int(response.headers["medley-data-age"])
-        # The age is rounded up: the data was read no earlier than now - age.
-        if response.headers["medley-data-source"] == "mirror" and time.time() - age > since:
+        # The age is whole seconds, counted from a clock read in whole seconds: the data was read no earlier
+        # than a second before now - age.
+        if response.headers["medley-data-source"] == "mirror" and time.time() - age - 1 > since:
             return _slots(response.json())
         time.sleep(0.1)
     raise TimeoutError("the mirror did not answer from a sync after the change")

@@ -6,15 +6,17 @@ Each cycle, in order:
    write), one availability read each, whatever the budget;
 2. today's days, once they are older than half the mirror's allowed staleness: the EHR's minimum notice takes
    today's earliest starts away as time passes, and it does not say by how much;
-3. while the sync's lane of the budget has room and the cycle has time left: the days of the horizon not held
-   yet, nearest month first (a month of a service is read as one ``dates`` call plus one ``times`` call per
-   day with time; a month of classes as one call), then the days read longest ago, so that a change the EHR
-   does not report (hours, date edits, a service's settings, the edge of its booking horizon) shows within
-   ``Settings.mirror_free_time_refresh_seconds``.
+3. the days of the horizon not held yet, nearest first, then the days read longest ago, so that a change the
+   EHR does not report (hours, date edits, a service's settings, the edge of its booking horizon) shows within
+   ``Settings.mirror_free_time_refresh_seconds``: while the budget is idle (room beyond the sync's own share)
+   and the cycle has time left, by months (a month of a service is one ``dates`` call plus one ``times`` call
+   per day with time; a month of classes one call); while others need the budget, a few days a cycle, one
+   call each, in the sync's own share.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import defaultdict
@@ -31,6 +33,11 @@ from medley.sync.free_days import StoredDay
 logger = logging.getLogger("medley.sync")
 
 _DIRTY_BATCH = 40
+# Background reads go on while the budget has room for more than the sync's share while others send (Acuity:
+# 1 of 10 a second): that much room means nobody else needs it now.
+_IDLE_HEADROOM = 2
+_IDLE_CHECKS = 3
+_IDLE_CHECK_SECONDS = 0.5
 
 
 class FreeTimeSync:
@@ -80,16 +87,56 @@ class FreeTimeSync:
                 self._store, self._connection_id, await self._source.read_free_days(batch), began
             )
             read += len(batch)
-        # 3: what is missing, then what is oldest, while the budget and the cycle allow.
+        # 3: what is missing, then what is oldest: by months while the budget is idle, else a few days in the
+        # sync's own share (so the refresh period holds under load too), within the cycle's time.
         budget_seconds = max(1.0, self._settings.sync_interval_seconds)
+        if not await self._budget_idle():
+            few = self._overdue_days(offerings, horizon, stored, now)[: max(1, int(budget_seconds / 2))]
+            if few:
+                began = self._now()
+                await free_days.store_days(
+                    self._store, self._connection_id, await self._source.read_free_days(few), began
+                )
+            return read + len(few)
         for offerings_of_unit, month, first, last in self._background(offerings, horizon, stored, now):
-            if time.monotonic() - started_clock > budget_seconds or await self._source.budget_headroom() <= 0:
+            if time.monotonic() - started_clock > budget_seconds or not await self._budget_idle():
                 break
             began = self._now()
             found = await self._source.read_free_month(offerings_of_unit, month, first, last)
             await free_days.store_days(self._store, self._connection_id, found, began)
             read += len(found)
         return read
+
+    def _overdue_days(
+        self,
+        offerings: Sequence[FreeOffering],
+        horizon: dict[tuple[str, str, str], list[date]],
+        stored: dict[tuple[str, str, str, date], StoredDay],
+        now: datetime,
+    ) -> list[tuple[FreeOffering, date]]:
+        """Days not held, nearest first, then days older than the refresh period, oldest first."""
+        refresh = timedelta(seconds=self._settings.mirror_free_time_refresh_seconds)
+        missing: list[tuple[date, FreeOffering]] = []
+        overdue: list[tuple[datetime, FreeOffering, date]] = []
+        for offering in offerings:
+            for day in horizon[offering.key]:
+                held = stored.get((*offering.key, day))
+                if held is None:
+                    missing.append((day, offering))
+                elif now - held.read_at >= refresh:
+                    overdue.append((held.read_at, offering, day))
+        missing.sort(key=lambda item: item[0])
+        overdue.sort(key=lambda item: item[0])
+        return [(o, d) for d, o in missing] + [(o, d) for _, o, d in overdue]
+
+    async def _budget_idle(self) -> bool:
+        """Whether the budget has room beyond the sync's own share (nobody else needs it now). The window
+        slides: room used by the previous unit comes back within a second."""
+        for _ in range(_IDLE_CHECKS):
+            if await self._source.budget_headroom() >= _IDLE_HEADROOM:
+                return True
+            await asyncio.sleep(_IDLE_CHECK_SECONDS)
+        return False
 
     def _background(
         self,

@@ -123,7 +123,12 @@ class ConnectionSync:
         )
         logger.info("sync: connection %s reconciled (%d bookings in the window)", cid, len(bookings))
         if self._free_times is not None:
+            # After the state: a first reconcile makes the mirror live for events while its free days warm up
+            # (reads are answered only for the days it holds). A later one reads the days it marked before
+            # the data's age moves on.
             await self._free_times.cycle()
+            if announce:
+                await mirror.set_state(self._store, cid, synced_at=started)
 
     async def incremental(
         self,
