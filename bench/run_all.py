@@ -9,6 +9,7 @@ BENCHES = [
     "bench.available_times",
     "bench.gateway_overhead",
     "bench.timeslots_fanout",
+    "bench.acuity_timeslots",
     "bench.booking_throughput",
     "bench.webhook_delivery",
     "bench.webhook_latency",
