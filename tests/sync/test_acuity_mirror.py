@@ -17,6 +17,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -266,3 +267,34 @@ def test_a_booking_through_medley_leaves_the_mirror_at_once(
     )
     assert booked.status_code == 201, booked.text
     assert not _shows(api, care_unit, slot, start, end)  # the very next read, before any sync
+
+
+async def _live_next(server_url: str, care_unit: str, after: datetime) -> datetime | None:
+    connector = build_connector(
+        "acuity",
+        {"user_id": DEFAULT_SANDBOX_ACUITY_USER_ID, "api_key": DEFAULT_SANDBOX_ACUITY_API_KEY},
+        settings=Settings(sandbox=False, timeslot_cache_seconds=0),
+        base_url=server_url + EMULATOR_PATH,
+    )
+    try:
+        found = await connector.next_available(care_unit, after)
+    finally:
+        await connector.aclose()
+    return None if found is None else found.start
+
+
+def test_an_empty_window_names_the_next_free_start_from_the_mirror(
+    server_url: str, api: httpx.Client, care_unit: str
+) -> None:
+    unit = next(u for u in api.get("/emrs/acuity/care-units").json() if u["id"] == care_unit)
+    zone = ZoneInfo(unit["timezone"])
+    # 03:00 to 04:00 local two days ahead: no calendar of the practice works at night.
+    night = datetime.combine(datetime.now(zone).date() + timedelta(days=2), datetime.min.time(), zone)
+    start, end = night.replace(hour=3), night.replace(hour=4)
+    deadline = time.monotonic() + 60.0
+    while (response := _read(api, care_unit, start, end)).headers["medley-data-source"] != "mirror":
+        assert time.monotonic() < deadline, "the mirror did not answer"
+        time.sleep(0.2)
+    assert response.json() == []
+    named = datetime.fromisoformat(response.headers["x-next-available-start"])
+    assert named == asyncio.run(_live_next(server_url, care_unit, end))
