@@ -29,6 +29,7 @@ from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, events, inbound, patients, records, timeslots, webhooks
 from medley.api.store_outage import install_store_outage_handlers, readiness
 from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
+from medley.connectors.admission import Admission
 from medley.connectors.redis_client import aclose_redis_clients
 from medley.console import install_console
 from medley.events.delivery import DeliveryWorker
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=settings.request_max_bytes,
         body_timeout_seconds=settings.request_body_timeout_seconds,
+        admission=Admission(settings.read_concurrency) if settings.read_concurrency > 0 else None,
     )
     for module in (care_units, timeslots, patients, appointments, records, events, webhooks, inbound):
         app.include_router(module.router)
