@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -233,10 +234,16 @@ def _banner(settings: Settings, host: str, port: int) -> str:
     return "\n".join(lines)
 
 
+GIL_SWITCH_SECONDS = 0.0005
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     settings = settings.model_copy(update={"host": host, "port": port})
     configure_logging(settings.log_level)
     print(_banner(settings, host, port), flush=True)
+    # SQLite runs in threads (aiosqlite) that need the interpreter lock for every call: while the event loop is
+    # busy (a read storm), each of them waited up to the default 5 ms switch interval, many times per booking.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     # uvicorn's own access log prints query strings, which may carry patient data: ours does not.
     uvicorn.run(
         create_app(settings),

@@ -108,7 +108,7 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="A client request's whole upstream time, queueing for the budget included."
     )
     read_concurrency: int = Field(
-        default=8,
+        default=4,
         ge=0,
         description="Client reads (GET under /api) a process runs at once, FIFO; writes are never held back, and "
         "a read waiting for the EHR gives its place up meanwhile. 0: no limit.",
