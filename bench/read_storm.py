@@ -4,7 +4,8 @@ The sandbox runs at 200 requests/min with 100 ms per upstream call. 50 concurren
 14-day and 8-week timeslots over all care units for ``--seconds``, while one client books a distinct slot
 every 2 s. Targets (with the mirror): zero 429s, timeslot p95 under 100 ms, every booking 201 with p95
 under 1 s, upstream use under 150 requests/min. ``--no-mirror`` runs the same storm with the sync off,
-i.e. every read fanned out live as before the mirror existed. The readers are ``wrk`` (``apt-get install wrk``)
+i.e. every read fanned out live as before the mirror existed. ``--ehr-process`` runs the emulator in its own
+process, reached over HTTP as a deployment reaches Cliniko (by default it is embedded, as in ``make run``). The readers are ``wrk`` (``apt-get install wrk``)
 and accept gzip, as browsers and HTTP libraries do (``--no-gzip`` to refuse it).
 Run: ``python -m bench.read_storm [--seconds 60] [--no-mirror] [--no-gzip]``
 """
@@ -18,6 +19,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,6 +28,8 @@ import httpx
 
 from bench.harness import GATEWAY_HEADERS, Timings, medley_process
 from medley.sandbox.cliniko.seed_data import cliniko_id
+from tests.integrity.deployment import EMULATOR_ENV, MASTER_KEY, live_app
+from tests.support.server import running_medley
 
 CARE_UNITS = (str(cliniko_id(1001)), str(cliniko_id(1002)), str(cliniko_id(1003)))
 # Cliniko's calls only: the sandbox's Acuity connection syncs too, on its own account's budget.
@@ -35,10 +40,12 @@ def upstream_calls(client: httpx.Client) -> float:
     return sum(float(value) for value in _UPSTREAM.findall(client.get("/metrics").text))
 
 
-def wait_for_mirror(client: httpx.Client, timeout: float = 120.0) -> float:
+def wait_for_mirror(
+    client: httpx.Client, timeout: float = 120.0, headers: dict[str, str] = GATEWAY_HEADERS
+) -> float:
     began = time.monotonic()
     while time.monotonic() - began < timeout:
-        response = client.get(f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}/timeslots", headers=GATEWAY_HEADERS)
+        response = client.get(f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}/timeslots", headers=headers)
         if response.headers.get("medley-data-source") == "mirror":
             return time.monotonic() - began
         time.sleep(0.5)
@@ -70,11 +77,11 @@ _READS = re.compile(r"READS n=(\d+) errors=(\d+) p50=([0-9.]+) p95=([0-9.]+) p99
 _NON_2XX = re.compile(r"Non-2xx or 3xx responses: (\d+)")
 
 
-def readers(url: str, seconds: float, clients: int, gzip: bool) -> subprocess.Popen[str]:
+def readers(url: str, seconds: float, clients: int, gzip: bool, headers: dict[str, str]) -> subprocess.Popen[str]:
     script = Path(tempfile.mkdtemp(prefix="medley-storm-")) / "readers.lua"
     script.write_text(_READERS_LUA % {"units": ", ".join(f'"{unit}"' for unit in CARE_UNITS)})
     command = ["wrk", "-t2", f"-c{clients}", f"-d{int(seconds)}s", "--timeout", "30s", "-s", str(script)]
-    for name, value in GATEWAY_HEADERS.items():
+    for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     if gzip:
         command += ["-H", "Accept-Encoding: gzip"]
@@ -93,7 +100,7 @@ def booker(
         response = client.post(
             f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}/appointments",
             json={**slot, "patient_id": patient},
-            headers={**GATEWAY_HEADERS, "Idempotency-Key": uuid.uuid4().hex},
+            headers={**client.headers, "Idempotency-Key": uuid.uuid4().hex},
         )
         timings.append((time.perf_counter() - began) * 1000)
         statuses[response.status_code] += 1
@@ -104,7 +111,7 @@ def booker(
 def storm(
     client: httpx.Client, url: str, seconds: float, clients: int, slots: list[dict[str, str]], patient: str, gzip: bool
 ) -> None:
-    wrk = readers(url, seconds, clients, gzip)
+    wrk = readers(url, seconds, clients, gzip, dict(client.headers))
     book_statuses: Counter[int] = Counter()
     book_ms = booker(client, slots, patient, time.monotonic() + seconds, book_statuses)
     output, _ = wrk.communicate(timeout=seconds + 60)
@@ -120,31 +127,58 @@ def storm(
     print(f"bookings: statuses {dict(book_statuses)}, {Timings(book_ms).summary() if book_ms else 'none'}")
 
 
+_EHR = {
+    "MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE": "200",
+    "MEDLEY_SANDBOX_LATENCY_MS": "100",
+    "MEDLEY_LOG_LEVEL": "warning",
+}
+
+
+@contextmanager
+def gateway(ehr_process: bool, sync: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
+    """A ``medley serve`` and the headers of an application connected to the sandbox practice: the embedded
+    sandbox (``make run``), or with ``ehr_process`` a gateway on its own SQLite store with a live connection
+    to an emulator process, as a deployment reaches Cliniko."""
+    if not ehr_process:
+        with medley_process("serve", {**_EHR, **sync}) as (url, _pid):
+            yield url, GATEWAY_HEADERS
+        return
+    with tempfile.TemporaryDirectory(prefix="medley-storm-") as tmp, ExitStack() as stack:
+        ehr_dir, gateway_dir = Path(tmp) / "ehr", Path(tmp) / "gateway"
+        ehr_dir.mkdir()
+        gateway_dir.mkdir()
+        ehr_url = stack.enter_context(running_medley("sandbox", {**EMULATOR_ENV, **_EHR}, ehr_dir))
+        env = {"MEDLEY_SANDBOX": "false", "MEDLEY_MASTER_KEY": MASTER_KEY, "MEDLEY_LOG_LEVEL": "warning", **sync}
+        app = live_app(env, gateway_dir, "Storm clinic", ehr_url + "/v1")
+        yield stack.enter_context(running_medley("serve", env, gateway_dir)), app.headers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--no-mirror", action="store_true", help="the sync off: every read goes live")
     parser.add_argument("--no-gzip", action="store_true", help="readers do not accept gzip-compressed answers")
+    parser.add_argument(
+        "--ehr-process",
+        action="store_true",
+        help="the Cliniko emulator in its own process, reached over HTTP as a real EHR is (else embedded)",
+    )
     args = parser.parse_args()
-    env = {
-        "MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE": "200",
-        "MEDLEY_SANDBOX_LATENCY_MS": "100",
-        "MEDLEY_SYNC_ENABLED": "false" if args.no_mirror else "true",
-    }
-    with medley_process("serve", env) as (url, _pid), httpx.Client(base_url=url, timeout=120) as client:
+    sync = {"MEDLEY_SYNC_ENABLED": "false" if args.no_mirror else "true"}
+    with gateway(args.ehr_process, sync) as (url, headers), httpx.Client(
+        base_url=url, headers=headers, timeout=120
+    ) as client:
         if not args.no_mirror:
-            print(f"mirror live after {wait_for_mirror(client):.1f} s")
+            print(f"mirror live after {wait_for_mirror(client, headers=headers):.1f} s")
         api = f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}"
         patient = client.post(
             api + "/patients",
-            headers=GATEWAY_HEADERS,
             json={"first_name": "Storm", "last_name": f"Booker-{uuid.uuid4().hex[:6]}", "birth_date": "1970-01-01"},
         ).json()["id"]
         start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=15)
         slots = client.get(
             api + "/timeslots",
-            headers=GATEWAY_HEADERS,
             params={
                 "start": start.isoformat(),
                 "end": (start + timedelta(days=14)).isoformat(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -29,6 +30,7 @@ from medley.api.problem import install_problem_handlers
 from medley.api.routes import appointments, care_units, events, inbound, patients, records, timeslots, webhooks
 from medley.api.store_outage import install_store_outage_handlers, readiness
 from medley.config import DEFAULT_MASTER_KEY, Settings, load_settings
+from medley.connectors.admission import Admission
 from medley.connectors.redis_client import aclose_redis_clients
 from medley.console import install_console
 from medley.events.delivery import DeliveryWorker
@@ -187,6 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=settings.request_max_bytes,
         body_timeout_seconds=settings.request_body_timeout_seconds,
+        admission=Admission(settings.read_concurrency) if settings.read_concurrency > 0 else None,
     )
     for module in (care_units, timeslots, patients, appointments, records, events, webhooks, inbound):
         app.include_router(module.router)
@@ -231,10 +234,16 @@ def _banner(settings: Settings, host: str, port: int) -> str:
     return "\n".join(lines)
 
 
+GIL_SWITCH_SECONDS = 0.0005
+
+
 def serve(settings: Settings, host: str, port: int) -> None:
     settings = settings.model_copy(update={"host": host, "port": port})
     configure_logging(settings.log_level)
     print(_banner(settings, host, port), flush=True)
+    # SQLite runs in threads (aiosqlite) that need the interpreter lock for every call: while the event loop is
+    # busy (a read storm), each of them waited up to the default 5 ms switch interval, many times per booking.
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     # uvicorn's own access log prints query strings, which may carry patient data: ours does not.
     uvicorn.run(
         create_app(settings),

@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     request_deadline_seconds: float = Field(
         default=30.0, gt=0, description="A client request's whole upstream time, queueing for the budget included."
     )
+    read_concurrency: int = Field(
+        default=4,
+        ge=0,
+        description="Client reads (GET under /api) a process runs at once, FIFO; writes are never held back, and "
+        "a read waiting for the EHR gives its place up meanwhile. 0: no limit.",
+    )
 
     # The scheduling mirror and its sync (docs/operations.md, "The scheduling mirror").
     sync_enabled: bool = Field(default=True, description="Run the sync in this process (serve and worker).")

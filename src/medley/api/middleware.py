@@ -19,9 +19,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medley.api.cache_control import NO_STORE, is_private, no_store_applied
 from medley.api.metrics import count_request
+from medley.connectors.admission import Admission
 
 access_log = logging.getLogger("medley.access")
 
+_READS = frozenset({"GET", "HEAD"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -35,10 +37,17 @@ class RequestContextMiddleware:
     and problems ``Cache-Control: no-store`` (``cache_control``), counts the request (``metrics``) and logs
     method, route template, status and duration: never the query string or the body, which may hold PHI."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int, body_timeout_seconds: float = 30.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        body_timeout_seconds: float = 30.0,
+        admission: Admission | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.body_timeout_seconds = body_timeout_seconds
+        self.admission = admission
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -101,7 +110,12 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive_within_limit, send_with_id)
+            if self.admission is not None and scope.get("method") in _READS and private:
+                # Reads take turns (admission.py), so a storm of them cannot hold a booking's every await.
+                async with self.admission.admitted():
+                    await self.app(scope, receive_within_limit, send_with_id)
+            else:
+                await self.app(scope, receive_within_limit, send_with_id)
         finally:
             template = getattr(scope.get("route"), "path", None) or "<unmatched>"
             seconds = time.perf_counter() - started

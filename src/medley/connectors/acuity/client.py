@@ -34,6 +34,7 @@ import httpx
 from medley import __version__
 from medley.config import Settings
 from medley.connectors.acuity.errors import UnknownOutcome, error_for_status, is_throttle, malformed, unreachable
+from medley.connectors.admission import stepping_aside
 from medley.connectors.lanes import current_lane, request_deadline
 from medley.connectors.rate_budget import RateBudget, Shares, budget_key, build_rate_budget, rate_limited
 from medley.connectors.upstream import Reply, backoff, read_reply, seconds_left, take_connection
@@ -168,6 +169,10 @@ class AcuityClient:
     # ---- the request loop ------------------------------------------------------------------------
 
     async def _api(self, method: str, path: str, *, params: QueryParams | None = None, json_body: Json = None) -> Reply:
+        async with stepping_aside():  # a gated read gives its place up while it waits for Acuity
+            return await self._call(method, path, params=params, json_body=json_body)
+
+    async def _call(self, method: str, path: str, *, params: QueryParams | None, json_body: Json) -> Reply:
         template = self._template(path)
         idempotent = method == "GET"
         headers = {"Authorization": self._authorization}

@@ -34,6 +34,7 @@ import httpx
 
 from medley import __version__
 from medley.config import Settings
+from medley.connectors.admission import stepping_aside
 from medley.connectors.cliniko.errors import (
     UnknownOutcome,
     error_for_status,
@@ -290,17 +291,18 @@ class ClinikoClient:
         if path.startswith(("http://", "https://")) and not self._is_api_url(path):
             raise malformed(self._template(path), "a link to another host")
         template = self._template(path)
-        reply = await self._send(
-            self._http,
-            method,
-            path,
-            template=template,
-            params=params,
-            json_body=json_body,
-            authorized=True,
-            budgeted=True,
-            idempotent=method == "GET",
-        )
+        async with stepping_aside():  # a gated read gives its place up while it waits for Cliniko
+            reply = await self._send(
+                self._http,
+                method,
+                path,
+                template=template,
+                params=params,
+                json_body=json_body,
+                authorized=True,
+                budgeted=True,
+                idempotent=method == "GET",
+            )
         if not 200 <= reply.status < 300:
             raise error_for_status(reply, template)
         return reply
