@@ -5,9 +5,10 @@ The sandbox runs at 200 requests/min with 100 ms per upstream call. 50 concurren
 every 2 s. Targets (with the mirror): zero 429s, timeslot p95 under 100 ms, every booking 201 with p95
 under 1 s, upstream use under 150 requests/min. ``--no-mirror`` runs the same storm with the sync off,
 i.e. every read fanned out live as before the mirror existed. ``--ehr-process`` runs the emulator in its own
-process, reached over HTTP as a deployment reaches Cliniko (by default it is embedded, as in ``make run``). The readers are ``wrk`` (``apt-get install wrk``)
-and accept gzip, as browsers and HTTP libraries do (``--no-gzip`` to refuse it).
-Run: ``python -m bench.read_storm [--seconds 60] [--no-mirror] [--no-gzip]``
+process, reached over HTTP as a deployment reaches Cliniko (by default it is embedded, as in ``make run``).
+The readers are ``wrk`` (``apt-get install wrk``) and accept gzip, as browsers and HTTP libraries do
+(``--no-gzip`` to refuse it).
+Run: ``python -m bench.read_storm [--seconds 60] [--no-mirror] [--no-gzip] [--ehr-process]``
 """
 
 from __future__ import annotations
