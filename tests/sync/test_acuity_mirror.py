@@ -23,10 +23,12 @@ import httpx
 import pytest
 
 from medley.config import DEFAULT_SANDBOX_ACUITY_API_KEY, DEFAULT_SANDBOX_ACUITY_USER_ID, Settings
+from medley.connectors.base import Connector
 from medley.connectors.registry import build_connector
 from tests.support.postgres import store_env
 from tests.support.server import running_medley
 from tests.sync.conftest import SANDBOX_HEADERS, STORES, SYNC_INTERVAL, sync_env
+from tests.sync.test_mirror_matches_emulator import _slots
 
 pytestmark = pytest.mark.slow
 
@@ -67,18 +69,6 @@ def care_unit(api: httpx.Client) -> str:
     return str(response.json()[0]["id"])
 
 
-def _slots(items: list[dict[str, Any]]) -> set[Slot]:
-    return {
-        (
-            datetime.fromisoformat(s["start"]).astimezone(UTC),
-            datetime.fromisoformat(s["end"]).astimezone(UTC),
-            s["resource_id"],
-            s["healthcare_service_id"],
-        )
-        for s in items
-    }
-
-
 def _not_imminent(slots: set[Slot]) -> set[Slot]:
     # A slot close to the minimum notice may pass it between the two reads: leave those out.
     soon = datetime.now(UTC) + timedelta(hours=3)
@@ -106,13 +96,18 @@ def _mirrored(api: httpx.Client, care_unit: str, start: datetime, end: datetime,
     raise TimeoutError("the mirror did not answer from a sync after the change")
 
 
-async def _live(server_url: str, care_unit: str, start: datetime, end: datetime) -> set[Slot]:
-    connector = build_connector(
+def _acuity(server_url: str) -> Connector:
+    """The connector reading the emulator live, as if there were no mirror."""
+    return build_connector(
         "acuity",
         {"user_id": DEFAULT_SANDBOX_ACUITY_USER_ID, "api_key": DEFAULT_SANDBOX_ACUITY_API_KEY},
         settings=Settings(sandbox=False, timeslot_cache_seconds=0),
         base_url=server_url + EMULATOR_PATH,
     )
+
+
+async def _live(server_url: str, care_unit: str, start: datetime, end: datetime) -> set[Slot]:
+    connector = _acuity(server_url)
     try:
         found = await connector.list_timeslots(care_unit, start, end, fresh=True)
     finally:
@@ -270,12 +265,7 @@ def test_a_booking_through_medley_leaves_the_mirror_at_once(
 
 
 async def _live_next(server_url: str, care_unit: str, after: datetime) -> datetime | None:
-    connector = build_connector(
-        "acuity",
-        {"user_id": DEFAULT_SANDBOX_ACUITY_USER_ID, "api_key": DEFAULT_SANDBOX_ACUITY_API_KEY},
-        settings=Settings(sandbox=False, timeslot_cache_seconds=0),
-        base_url=server_url + EMULATOR_PATH,
-    )
+    connector = _acuity(server_url)
     try:
         found = await connector.next_available(care_unit, after)
     finally:
