@@ -19,6 +19,9 @@ Json = Any
 EMRS = ["cliniko", "acuity"]
 
 
+CHANGE_NOTICE_DAYS = 3
+
+
 def _first_unit(api: httpx.Client, emr: str = "cliniko") -> dict[str, Json]:
     response = api.get(f"/emrs/{emr}/care-units")
     assert response.status_code == 200, response.text
@@ -122,9 +125,11 @@ def test_full_workflow(api: httpx.Client, emr: str) -> None:
     found = api.get(f"{base}/patients", params={"first_name": "Ada", "last_name": person["last_name"]}).json()
     assert [p["id"] for p in found] == [patient["id"]]
 
-    # Book a free slot; it disappears from the timeslots.
-    slots = _slots(api, emr, unit["id"])
-    assert slots, "the sandbox practice should have free time in the next 14 days"
+    # Book a free slot; it disappears from the timeslots. Days ahead, whatever the time of day: an EHR may refuse
+    # clients' changes close to an appointment (Acuity's sandbox practice: 24 hours).
+    ahead = (datetime.now().astimezone() + timedelta(days=CHANGE_NOTICE_DAYS)).replace(microsecond=0)
+    slots = _slots(api, emr, unit["id"], start=ahead.isoformat(), end=(ahead + timedelta(days=14)).isoformat())
+    assert slots, "the sandbox practice should have free time in these 14 days"
     slot = _single_seat(slots)
     booked = api.post(f"{base}/appointments", json={**slot, "patient_id": patient["id"], "comment": "First visit"})
     assert booked.status_code == 201, booked.text
@@ -152,6 +157,8 @@ def test_full_workflow(api: httpx.Client, emr: str) -> None:
             api,
             emr,
             unit["id"],
+            start=ahead.isoformat(),
+            end=(ahead + timedelta(days=14)).isoformat(),
             resource_id=slot["resource_id"],
             healthcare_service_id=slot["healthcare_service_id"],
         )

@@ -6,7 +6,10 @@ the EHR said (``free_sync.py``) and reads select from it (``reader.py``). A book
 sync, pushed by the EHR, or written by us) marks the days it touches dirty, so the next sync cycle reads them
 first; a booking that takes time also takes its seat out of the stored starts at once (a conservative
 reckoning of what the EHR will say: a neighbouring start whose padded time overlaps is taken out too), so the
-next read of any replica no longer offers it. Time freed (a cancel, a move away) shows after that read.
+next read of any replica no longer offers it. Time freed by our own write (a cancel, a move away) drops the
+days it touches: what the EHR will offer there is unknown until read again, so reads that need those days go
+live (and store what they read), and the next read of any replica shows the freed time. Time freed in the
+EHR directly shows once the sync has read the day again, within one interval.
 """
 
 from __future__ import annotations
@@ -52,9 +55,12 @@ def _key(row: MirrorFreeDayRow) -> tuple[str, str, str, date]:
     return (row.care_unit_id, row.resource_id, row.service_id, row.day)
 
 
-async def touch(session: AsyncSession, connection_id: str, touches: Sequence[Touch]) -> None:
-    """Mark the stored days these changes touch dirty; take the seats of new busy time out at once. Nothing
-    happens for a mirror without free days (one indexed query)."""
+async def touch(
+    session: AsyncSession, connection_id: str, touches: Sequence[Touch], *, drop_freed: bool = False
+) -> None:
+    """Mark the stored days these changes touch dirty; take the seats of new busy time out at once; with
+    ``drop_freed`` (our own writes), drop the days where time was freed. Nothing happens for a mirror without
+    free days (one indexed query)."""
     resources = sorted({t.resource_id for t in touches})
     low = min(t.start for t in touches) - TOUCH_MARGIN - timedelta(days=1)
     high = max(t.end for t in touches) + TOUCH_MARGIN + timedelta(days=1)
@@ -75,8 +81,11 @@ async def touch(session: AsyncSession, connection_id: str, touches: Sequence[Tou
         for change in touches:
             if change.resource_id != row.resource_id or not _on_day(change, row.day, zone):
                 continue
-            row.dirty_since = row.dirty_since or now
             changed = True
+            if not change.taking and drop_freed:
+                await session.delete(row)
+                break
+            row.dirty_since = row.dirty_since or now
             if change.taking:
                 row.starts = _take(row, change, paddings.get((change.resource_id, change.service_id or ""), (0, 0)))
     if changed:

@@ -37,7 +37,7 @@ class ConnectionMirror:
     async def bookings_written(self, bookings: list[Booking]) -> None:
         try:
             await mirror.ensure_mirror(self._store, self.identity)
-            await mirror.apply_bookings(self._store, self.identity, bookings, announce=True)
+            await mirror.apply_bookings(self._store, self.identity, bookings, announce=True, own=True)
             self._reader.forget(self.identity.connection_id)
         except Exception:  # the EHR confirmed the write; the sync will catch up
             logger.warning("sync: our write could not be applied to the mirror of %s", self.identity.connection_id)
@@ -68,7 +68,7 @@ class ConnectionMirror:
                 status="archived",
                 updated_at=datetime.now(UTC),
             )
-            await mirror.apply_bookings(self._store, self.identity, [gone], announce=True)
+            await mirror.apply_bookings(self._store, self.identity, [gone], announce=True, own=True)
             self._reader.forget(self.identity.connection_id)
         except Exception:  # as above
             logger.warning("sync: our delete could not be applied to the mirror of %s", self.identity.connection_id)

@@ -175,15 +175,16 @@ async def apply_bookings(
     *,
     announce: bool,
     read_at: datetime | None = None,
+    own: bool = False,
 ) -> int:
     """Take in bookings read from the EHR at ``read_at`` (default now), each only if it is not older than
-    the stored version; with ``announce``, record an event for each appointment change. Returns how many
-    rows changed."""
+    the stored version; with ``announce``, record an event for each appointment change; ``own``: our own
+    confirmed writes (time they free is shown at once, ``free_days.touch``). Returns how many rows changed."""
     read_at = read_at or datetime.now(UTC)
     for attempt in range(3):
         try:
             async with read_then_write(store) as session:
-                changed = await _apply(session, identity, bookings, announce, read_at)
+                changed = await _apply(session, identity, bookings, announce, read_at, own)
                 if changed:
                     await _bump(session, identity.connection_id)
                 return changed
@@ -195,7 +196,12 @@ async def apply_bookings(
 
 
 async def _apply(
-    session: AsyncSession, identity: MirrorIdentity, bookings: Sequence[Booking], announce: bool, read_at: datetime
+    session: AsyncSession,
+    identity: MirrorIdentity,
+    bookings: Sequence[Booking],
+    announce: bool,
+    read_at: datetime,
+    own: bool = False,
 ) -> int:
     changed = 0
     touches: list[free_days.Touch] = []
@@ -230,7 +236,7 @@ async def _apply(
         if announce and booking.kind == "appointment":
             await _announce(session, identity, before, _state(row))
     if touches:
-        await free_days.touch(session, identity.connection_id, touches)
+        await free_days.touch(session, identity.connection_id, touches, drop_freed=own)
     return changed
 
 
