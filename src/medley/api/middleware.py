@@ -20,11 +20,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from medley.api.cache_control import NO_STORE, is_private, no_store_applied
 from medley.api.metrics import count_request
 from medley.connectors.admission import Admission
+from medley.services.authentication import CLIENT_ID_HEADER, CLIENT_SECRET_HEADER
 
 access_log = logging.getLogger("medley.access")
 
 _READS = frozenset({"GET", "HEAD"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _known(scope: Scope) -> bool:
+    """Whether the request's credentials were verified a moment ago. Only such reads take turns: a first login
+    (or a flood of made-up credentials, which the authenticator throttles) must not queue behind reads."""
+    runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
+    if runtime is None:
+        return False
+    headers = dict(scope.get("headers", []))
+    client_id = headers.get(CLIENT_ID_HEADER.encode(), b"").decode("latin-1")
+    secret = headers.get(CLIENT_SECRET_HEADER.encode(), b"").decode("latin-1")
+    return bool(client_id and secret) and bool(runtime.authenticator.remembers(client_id, secret))
 
 
 def _new_request_id() -> str:
@@ -110,7 +123,7 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if self.admission is not None and scope.get("method") in _READS and private:
+            if self.admission is not None and scope.get("method") in _READS and private and _known(scope):
                 # Reads take turns (admission.py), so a storm of them cannot hold a booking's every await.
                 async with self.admission.admitted():
                     await self.app(scope, receive_within_limit, send_with_id)

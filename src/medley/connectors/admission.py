@@ -3,9 +3,11 @@
 Mirror-served reads are pure CPU: under a storm of them the event loop is saturated, and every await of a
 booking waits behind all the reads in flight, so a booking's dozens of awaits take seconds. The gateway
 therefore admits at most ``Settings.read_concurrency`` reads at a time per process (FIFO, so reads stay
-fair among themselves) while writes are never gated. A read that waits for the EHR (a live read, a patient
-search) steps aside for as long as it waits, so slow upstream reads never hold a place a mirror read could
-use; the connectors' clients do that around each upstream call (``stepping_aside``).
+fair among themselves). Writes are never gated, nor are reads whose credentials are not verified yet: a
+first login must not queue behind a storm, nor behind a flood of made-up credentials. A read that waits for
+the EHR (a live read, a patient search) steps aside for as long as it waits, so slow upstream reads never
+hold a place a mirror read could use; the connectors' clients do that around each upstream call
+(``stepping_aside``).
 """
 
 from __future__ import annotations

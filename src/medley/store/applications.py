@@ -190,6 +190,14 @@ class Authenticator:
         self._remember(digest, application)
         return application
 
+    def remembers(self, client_id: str, client_secret: str) -> bool:
+        """Whether these credentials were verified a moment ago (no hash, no store read, no throttle)."""
+        digest = hmac.new(
+            self._digest_key, f"{len(client_id)}:{client_id}{client_secret}".encode(), hashlib.sha256
+        ).digest()
+        cached = self._cache.get(digest)
+        return cached is not None and cached[1] > time.monotonic()
+
     def forget(self) -> None:
         """Drop every remembered verification (e.g. after disabling an application or changing a secret)."""
         self._cache.clear()
