@@ -32,6 +32,8 @@ def one_place(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client
     with running_medley("serve", env, data_dir) as base, httpx.Client(
         base_url=base + "/api", headers=SANDBOX_HEADERS, timeout=60.0
     ) as client:
+        # Verified once: only known callers' reads take turns (a first login never queues behind reads).
+        assert client.get("/emrs").status_code == 200
         yield client
 
 
