@@ -28,16 +28,25 @@ _READS = frozenset({"GET", "HEAD"})
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
+_CLIENT_ID = CLIENT_ID_HEADER.encode()
+_CLIENT_SECRET = CLIENT_SECRET_HEADER.encode()
+
+
 def _known(scope: Scope) -> bool:
     """Whether the request's credentials were verified a moment ago. Only such reads take turns: a first login
     (or a flood of made-up credentials, which the authenticator throttles) must not queue behind reads."""
     runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
     if runtime is None:
         return False
-    headers = dict(scope.get("headers", []))
-    client_id = headers.get(CLIENT_ID_HEADER.encode(), b"").decode("latin-1")
-    secret = headers.get(CLIENT_SECRET_HEADER.encode(), b"").decode("latin-1")
-    return bool(client_id and secret) and bool(runtime.authenticator.remembers(client_id, secret))
+    client_id = secret = b""
+    for name, value in scope.get("headers", ()):
+        if name == _CLIENT_ID:
+            client_id = value
+        elif name == _CLIENT_SECRET:
+            secret = value
+    return bool(client_id and secret) and bool(
+        runtime.authenticator.remembers(client_id.decode("latin-1"), secret.decode("latin-1"))
+    )
 
 
 def _new_request_id() -> str:

@@ -24,18 +24,29 @@ class Admission:
     def __init__(self, places: int) -> None:
         self._places = asyncio.Semaphore(places)
 
-    @asynccontextmanager
-    async def admitted(self) -> AsyncIterator[None]:
+    def admitted(self) -> _Admitted:
         """Hold a place for the block (the current request's), stepping aside where it waits upstream."""
+        return _Admitted(self._places)
+
+
+class _Admitted:
+    """``Admission.admitted``'s context manager: a class, as it runs on every read (a generator-based one costs
+    several times more)."""
+
+    __slots__ = ("_hold", "_places", "_token")
+
+    def __init__(self, places: asyncio.Semaphore) -> None:
+        self._places = places
+
+    async def __aenter__(self) -> None:
         await self._places.acquire()
-        hold = _Hold(self._places)
-        token = _held.set(hold)
-        try:
-            yield
-        finally:
-            _held.reset(token)
-            if hold.holding:  # not while stepped aside, or cancelled while taking its place back
-                self._places.release()
+        self._hold = _Hold(self._places)
+        self._token = _held.set(self._hold)
+
+    async def __aexit__(self, *_: object) -> None:
+        _held.reset(self._token)
+        if self._hold.holding:  # not while stepped aside, or cancelled while taking its place back
+            self._places.release()
 
 
 class _Hold:
