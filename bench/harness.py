@@ -54,7 +54,7 @@ def medley_process(command: str, env: Mapping[str, str] | None = None) -> Iterat
     """A real ``medley serve`` or ``medley sandbox`` on a fresh data dir; yields (base URL, pid)."""
     with tempfile.TemporaryDirectory(prefix="medley-bench-") as data_dir:
         settings = {"MEDLEY_SANDBOX_RATE_LIMIT_PER_MINUTE": "100000000", "MEDLEY_LOG_LEVEL": "warning", **(env or {})}
-        health = "/health" if command == "serve" else "/v1/settings/public"
+        health = "/v1/settings/public" if command == "sandbox" else "/health"
         with running_medley(command, settings, Path(data_dir), health_path=health) as url:
             yield url, _pid_listening(url)
 

@@ -10,6 +10,7 @@ BENCHES = [
     "bench.gateway_overhead",
     "bench.timeslots_fanout",
     "bench.acuity_timeslots",
+    "bench.acuity_availability_times",
     "bench.booking_throughput",
     "bench.webhook_delivery",
     "bench.webhook_latency",
