@@ -50,6 +50,23 @@ def wrk(url: str, seconds: int, headers: dict[str, str]) -> float:
     return float(match.group(1))
 
 
+_UPSTREAM = re.compile(r"^medley_upstream_calls_total\{[^}]*\} ([0-9.e+]+)$", re.MULTILINE)
+
+
+def wait_until_settled(url: str, timeout: float = 240.0) -> float:
+    """Wait until the background sync has warmed every mirror (the sandbox's Acuity connection reads weeks of
+    availability at first): a read path measured meanwhile would count that work too. Returns the wait."""
+    began = time.monotonic()
+    calls = -1.0
+    while time.monotonic() - began < timeout:
+        now = sum(float(v) for v in _UPSTREAM.findall(httpx.get(url + "/metrics").text))
+        if 0 <= now - calls <= 3:
+            break
+        calls = now
+        time.sleep(5)
+    return time.monotonic() - began
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
@@ -60,6 +77,7 @@ def main() -> None:
     with medley_process("serve", {"MEDLEY_LOG_LEVEL": "warning"}) as (url, _pid), tempfile.TemporaryDirectory() as tmp:
         path = url + "/api/emrs/cliniko/care-units"
         body = httpx.get(path, headers=GATEWAY_HEADERS).content
+        print(f"background sync settled after {wait_until_settled(url):.0f} s")
         assert json.loads(body), "the sandbox has care units"
         (Path(tmp) / "body.json").write_bytes(body)
         (Path(tmp) / "bare.py").write_text(_BARE_APP)
