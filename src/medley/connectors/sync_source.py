@@ -152,6 +152,11 @@ class MirrorLink(Protocol):
         """Our own delete (Cliniko archives). Never raises."""
         ...
 
+    async def time_freed(self, bookings: list[Booking]) -> None:
+        """Our own move or cancel freed these bookings' (former) times: an EHR that computes its own free time
+        is read again there, so the next read shows it. Never raises."""
+        ...
+
     async def free_days_read(self, days: Sequence[FreeDay], read_started: datetime) -> None:
         """What a live read learnt of an EHR's own free days (``FreeTimeSource``), read since ``read_started``.
         Never raises."""

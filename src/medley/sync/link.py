@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from medley.connectors.sync_source import Booking, FreeDay
+from medley.events.transactions import read_then_write
 from medley.store.database import Store
 from medley.store.tables import MirrorBookingRow
 from medley.sync import free_days, mirror
@@ -72,6 +73,18 @@ class ConnectionMirror:
             self._reader.forget(self.identity.connection_id)
         except Exception:  # as above
             logger.warning("sync: our delete could not be applied to the mirror of %s", self.identity.connection_id)
+
+    async def time_freed(self, bookings: list[Booking]) -> None:
+        # Made apart from ``bookings_written``: the EHR's own push of the same change may have reached the mirror
+        # first, and then the written booking changes nothing there and frees nothing.
+        try:
+            touches = [free_days.Touch(b.resource_id, b.service_id, b.starts_at, b.ends_at, False) for b in bookings]
+            if touches:
+                async with read_then_write(self._store) as session:
+                    await free_days.touch(session, self.identity.connection_id, touches, drop_freed=True)
+                self._reader.forget(self.identity.connection_id)
+        except Exception:  # as above
+            logger.warning("sync: freed time could not be applied to the mirror of %s", self.identity.connection_id)
 
     async def free_days_read(self, days: Sequence[FreeDay], read_started: datetime) -> None:
         try:

@@ -149,14 +149,18 @@ class AcuityConnector:
         """Acuity's own webhooks (``webhooks.py``): changes made in Acuity reach the mirror within a second."""
         return AcuityPush(self._client, self._practice)
 
-    async def _observe(self, record: dict[str, Any]) -> None:
-        """Our own confirmed write goes to the mirror at once: it records the appointment's event."""
+    async def _observe(self, record: dict[str, Any], freed: dict[str, Any] | None = None) -> None:
+        """Our own confirmed write goes to the mirror at once: it records the appointment's event; ``freed``, the
+        appointment as it was before a move or cancel, gives its time back."""
         if self._mirror is None:
             return
         practice = await self._practice.get()
         booking = booking_from_acuity(record, practice.care_unit_id)
         if booking is not None:
             await self._mirror.bookings_written([booking])
+        before = booking_from_acuity(freed, practice.care_unit_id) if freed is not None else None
+        if before is not None:
+            await self._mirror.time_freed([before])
 
     # ---- reference data ------------------------------------------------------------------------
 
@@ -453,7 +457,7 @@ class AcuityConnector:
     ) -> Appointment:
         practice = await self._practice.get()
         practice.require_unit(care_unit_id)
-        record = await self._appointment_record(appointment_id)
+        record = before = await self._appointment_record(appointment_id)
         current = mapping.appointment_from_acuity(record, care_unit_id, self._now())
         calendar_id = change.resource_id or current.resource_id
         if change.resource_id is not None:
@@ -478,15 +482,21 @@ class AcuityConnector:
                 self._availability.forget(touched)
         if change.comment is not None and change.comment != (mapping.text(record.get("notes")) or ""):
             record = await self._write_notes(appointment_id, change.comment, record)
-        await self._observe(record)
+        elsewhere = (mapping.parse_datetime(record.get("datetime")), mapping.record_id(record, "calendarID")) != (
+            current.start,
+            current.resource_id,
+        )
+        await self._observe(record, freed=before if elsewhere else None)
         return mapping.appointment_from_acuity(record, care_unit_id, self._now())
 
     async def cancel_appointment(self, care_unit_id: str, appointment_id: str, comment: str | None) -> Appointment:
         """Cancel as the practice (``admin=true``: the client's own cancel window does not apply to the back
         office, and a cancel takes no time); the comment is Acuity's ``cancelNote``. Idempotent."""
         (await self._practice.get()).require_unit(care_unit_id)
-        record = await self._appointment_record(appointment_id)
+        record = before = await self._appointment_record(appointment_id)
+        freed = None
         if record.get("canceled") is not True:
+            freed = before
             body = {"cancelNote": comment} if comment else {}
             calendar = mapping.record_id(record, "calendarID")
             try:
@@ -505,7 +515,7 @@ class AcuityConnector:
                 if isinstance(answer, dict) and answer.get("id") is not None
                 else await self._appointment_record(appointment_id)
             )
-        await self._observe(record)
+        await self._observe(record, freed=freed)
         return mapping.appointment_from_acuity(record, care_unit_id, self._now())
 
     # ---- not in Acuity -------------------------------------------------------------------------
