@@ -165,9 +165,7 @@ class Authenticator:
         """The enabled application these credentials name, or None. Raises ``TooManyAttempts`` when
         ``source`` has failed too often (for this client id, or for any) in the last minute, and
         ``AuthenticationBusy`` when too many slow hashes are already running or waiting."""
-        digest = hmac.new(
-            self._digest_key, f"{len(client_id)}:{client_id}{client_secret}".encode(), hashlib.sha256
-        ).digest()
+        digest = self._digest(client_id, client_secret)
         now = time.monotonic()
         cached = self._cache.get(digest)
         if cached is not None:
@@ -190,11 +188,15 @@ class Authenticator:
         self._remember(digest, application)
         return application
 
-    def remembers(self, client_id: str, client_secret: str) -> bool:
-        """Whether these credentials were verified a moment ago (no hash, no store read, no throttle)."""
-        digest = hmac.new(
+    def _digest(self, client_id: str, client_secret: str) -> bytes:
+        """The fast keyed digest remembered verifications are kept under (never the secret itself)."""
+        return hmac.new(
             self._digest_key, f"{len(client_id)}:{client_id}{client_secret}".encode(), hashlib.sha256
         ).digest()
+
+    def remembers(self, client_id: str, client_secret: str) -> bool:
+        """Whether these credentials were verified a moment ago (no hash, no store read, no throttle)."""
+        digest = self._digest(client_id, client_secret)
         cached = self._cache.get(digest)
         return cached is not None and cached[1] > time.monotonic()
 

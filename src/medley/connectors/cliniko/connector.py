@@ -216,24 +216,23 @@ class ClinikoConnector:
 
     # ---- reference data ------------------------------------------------------------------------
 
-    async def _mapped_care_units(self) -> dict[str, CareUnit]:
+    async def _mapped_care_units(self) -> tuple[Practice, dict[str, CareUnit]]:
         practice = await self._reference.get()
         # Mapped once per snapshot: the read every client makes first, and every timeslot read names one.
         mapped = self._care_units
         if mapped is None or mapped[0] is not practice:
             units = [mapping.care_unit_from_business(b) for b in practice.businesses.values()]
             mapped = self._care_units = (practice, {unit.id: unit for unit in units})
-        return mapped[1]
+        return mapped
 
     async def list_care_units(self) -> list[CareUnit]:
-        return list((await self._mapped_care_units()).values())
+        return list((await self._mapped_care_units())[1].values())
 
     async def get_care_unit(self, care_unit_id: str) -> CareUnit:
-        unit = (await self._mapped_care_units()).get(care_unit_id)
-        if unit is None:
-            (await self._reference.get()).business(care_unit_id)  # the same 404 as ever
-            raise MedleyError.not_found("No care unit with this id.", DetailCode.INVALID_CARE_UNIT_ID)
-        return unit
+        practice, units = await self._mapped_care_units()
+        if care_unit_id not in units:
+            practice.business(care_unit_id)  # the usual 404: every business of this snapshot is mapped
+        return units[care_unit_id]
 
     async def list_resources(self, care_unit_id: str) -> list[Resource]:
         practice = await self._reference.get()
