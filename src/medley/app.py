@@ -13,7 +13,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-import httpx
 import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
@@ -36,6 +35,7 @@ from medley.console import install_console
 from medley.events.delivery import DeliveryWorker
 from medley.observability import configure_logging
 from medley.sandbox.embedded import build_sandboxes
+from medley.sandbox.own_loop import EmbeddedSandboxes
 from medley.services.availability import AvailabilityReader
 from medley.services.connector_pool import ConnectorPool
 from medley.services.inbound import InboundPushes
@@ -101,20 +101,18 @@ def _check_master_key(settings: Settings) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     _check_master_key(settings)
-    sandboxes = build_sandboxes(settings) if settings.sandbox else {}
+    # The emulators run on a loop of their own (``sandbox.own_loop``), as a remote EHR on its own server would.
+    sandboxes = EmbeddedSandboxes(build_sandboxes(settings) if settings.sandbox else {})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = Store.from_url(settings.resolved_database_url)
         await store.start()
-        for sandbox in sandboxes.values():
-            await sandbox.start()
-        if sandboxes:
+        await sandboxes.start()
+        if sandboxes.emulators:
             await ensure_sandbox_application(store, settings)
         # An emulator crash reaches the connector as an upstream 500, exactly as it would over the network.
-        transports = {
-            emr: httpx.ASGITransport(app=sandbox.app, raise_app_exceptions=False) for emr, sandbox in sandboxes.items()
-        }
+        transports = sandboxes.transports()
         mirror = MirrorReader(store, settings)
         connectors = ConnectorPool(settings, store, transports, mirror=mirror)
         audit = AuditWriter(store, id_key=audit_id_key(settings.master_key.get_secret_value()))
@@ -135,11 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             availability=AvailabilityReader(connectors, mirror),
             inbound=InboundPushes(store, settings, connectors, mirror),
         )
-        for sandbox in sandboxes.values():
-            # An embedded emulator with webhooks (Acuity's) delivers them to this app in-process (``sync.push``).
-            route_webhooks = getattr(sandbox, "route_webhooks", None)
-            if route_webhooks is not None:
-                route_webhooks(GATEWAY_INTERNAL_HOST, httpx.ASGITransport(app=app))
+        # An embedded emulator with webhooks (Acuity's) delivers them to this app in-process (``sync.push``).
+        sandboxes.deliver_webhooks_to(GATEWAY_INTERNAL_HOST, app)
         app.state.mirror = mirror
         # The scheduling mirror's sync runs in this process too (and in any `medley worker`), under leases.
         syncing = (
@@ -169,8 +164,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await audit.aclose()
             await connectors.aclose()
             await aclose_redis_clients()
-            for sandbox in sandboxes.values():
-                await sandbox.stop()
+            await sandboxes.stop()
             await store.close()
 
     app = FastAPI(
@@ -209,8 +203,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def index() -> RedirectResponse:
         return RedirectResponse("/console" if settings.sandbox else "/docs")
 
-    for emr, sandbox in sandboxes.items():
-        app.mount(f"/sandbox/{emr}", sandbox.app)
+    for emr in sandboxes.emulators:
+        app.mount(f"/sandbox/{emr}", sandboxes.mountable(emr))
     return app
 
 

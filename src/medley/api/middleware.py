@@ -132,7 +132,12 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if self.admission is not None and scope.get("method") in _READS and private and _known(scope):
+            if self.admission is not None and private and scope.get("method") not in _READS and _known(scope):
+                # While it runs, reads take turns one at a time (admission.py); only a verified caller's write
+                # narrows them, so made-up credentials cannot slow everyone's reads.
+                async with self.admission.writing():
+                    await self.app(scope, receive_within_limit, send_with_id)
+            elif self.admission is not None and private and _known(scope):
                 # Reads take turns (admission.py), so a storm of them cannot hold a booking's every await.
                 async with self.admission.admitted():
                     await self.app(scope, receive_within_limit, send_with_id)

@@ -3,10 +3,9 @@ sandbox is on (over a shared sandbox database, or the same SQLite files as ``med
 
 from __future__ import annotations
 
-import httpx
-
 from medley.config import Settings
 from medley.sandbox.embedded import build_sandboxes
+from medley.sandbox.own_loop import EmbeddedSandboxes
 from medley.services.connector_pool import ConnectorPool
 from medley.store.applications import ensure_sandbox_application
 from medley.store.database import Store
@@ -16,18 +15,13 @@ from medley.sync.supervisor import SyncSupervisor
 
 async def sync_in_worker(store: Store, settings: Settings) -> None:
     """Sync every connection this process can reach, until cancelled."""
-    sandboxes = build_sandboxes(settings) if settings.sandbox else {}
-    for sandbox in sandboxes.values():
-        await sandbox.start()
-    if sandboxes:
+    sandboxes = EmbeddedSandboxes(build_sandboxes(settings) if settings.sandbox else {})
+    await sandboxes.start()
+    if sandboxes.emulators:
         await ensure_sandbox_application(store, settings)
-    transports = {
-        emr: httpx.ASGITransport(app=sandbox.app, raise_app_exceptions=False) for emr, sandbox in sandboxes.items()
-    }
-    connectors = ConnectorPool(settings, store, transports, mirror=MirrorReader(store, settings))
+    connectors = ConnectorPool(settings, store, sandboxes.transports(), mirror=MirrorReader(store, settings))
     try:
         await SyncSupervisor(store, settings, connectors).run()
     finally:
         await connectors.aclose()
-        for sandbox in sandboxes.values():
-            await sandbox.stop()
+        await sandboxes.stop()
