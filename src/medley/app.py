@@ -175,6 +175,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         servers=_servers(settings),
         docs_url=None,  # served by the console from local assets, never a CDN
         redoc_url=None,
+        # FastAPI's own OpenTelemetry hooks asked the global providers on every request; Medley reports through
+        # its Prometheus metrics and its access log (docs/operations.md).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_problem_handlers(app)
     install_metrics(app)

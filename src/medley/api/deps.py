@@ -46,7 +46,10 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def authenticate(request: Request) -> Caller:
-    """The calling application, from the two credential headers."""
+    """The calling application, from the two credential headers (once per request: kept on its state)."""
+    known: Caller | None = getattr(request.state, "caller", None)
+    if known is not None:
+        return known
     caller = await authenticate_caller(
         request.app.state.runtime,
         request.headers.get(CLIENT_ID_HEADER),
@@ -54,6 +57,7 @@ async def authenticate(request: Request) -> Caller:
         request.client.host if request.client else "unknown",
     )
     request.state.application_id = caller.application.id
+    request.state.caller = caller
     return caller
 
 
@@ -67,9 +71,11 @@ CareUnitPath = Annotated[
 ]
 
 
-async def get_connector(request: Request, caller: CallerDep, emr: EmrPath) -> Connector:
+async def get_connector(request: Request, emr: EmrPath) -> Connector:
     """The application's connector for ``emr``; an operation its capability matrix lacks is refused here, before
-    any upstream call (``GatewayRoute`` names each route's operation)."""
+    any upstream call (``GatewayRoute`` names each route's operation). It authenticates itself rather than
+    through a ``CallerDep`` node: on the read path FastAPI's cost per node is more than the work."""
+    caller = await authenticate(request)
     runtime: Runtime = request.app.state.runtime
     connector = await runtime.connectors.connector_for(caller.application.id, caller.client_secret, emr)
     operation = getattr(request.scope.get("route"), "operation", None)

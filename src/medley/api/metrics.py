@@ -6,10 +6,11 @@ concrete path, so ids stay out of the metrics and the number of series stays bou
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from sqlalchemy import select
 from starlette.responses import Response
 
@@ -21,8 +22,20 @@ from medley.store.tables import MirrorConnectionRow
 
 def count_request(template: str, method: str, status: int, seconds: float) -> None:
     """One gateway request, labelled by its route template, method and status."""
-    REQUESTS.labels(template, method, str(status)).inc()
-    REQUEST_SECONDS.labels(template).observe(seconds)
+    _requests(template, method, status).inc()
+    _request_seconds(template).observe(seconds)
+
+
+# The labelled children, looked up once per label set: on every request, the registry's lookup (a lock, label
+# checks) cost more than the count. Route templates, methods and statuses are few, so the caches stay small.
+@functools.lru_cache(maxsize=4096)
+def _requests(template: str, method: str, status: int) -> Counter:
+    return REQUESTS.labels(template, method, str(status))
+
+
+@functools.lru_cache(maxsize=1024)
+def _request_seconds(template: str) -> Histogram:
+    return REQUEST_SECONDS.labels(template)
 
 
 async def _refresh(request: Request) -> None:

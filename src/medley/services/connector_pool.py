@@ -6,6 +6,7 @@ Reuse matters: a connector owns its HTTP connection pool and its short reference
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import time
@@ -183,8 +184,7 @@ class ConnectorPool:
 
     def _fingerprint(self, connection: Connection, client_secret: str) -> str:
         # The secret is part of the key so a wrong secret can never reuse a connector built with the right one.
-        material = f"{connection.id}|{connection.created_at.timestamp()}|{client_secret}"
-        return hashlib.sha256(material.encode()).hexdigest()
+        return _fingerprint(connection.id, connection.created_at.timestamp(), client_secret)
 
     def _build(self, connection: Connection, client_secret: str) -> Connector:
         try:
@@ -243,3 +243,9 @@ class ConnectorPool:
             self._pushed.clear()
         for connector in connectors:
             await connector.aclose()
+
+
+@functools.lru_cache(maxsize=1024)
+def _fingerprint(connection_id: str, created_at: float, client_secret: str) -> str:
+    """Remembered: it is on every request, and the same few connections and secrets come again and again."""
+    return hashlib.sha256(f"{connection_id}|{created_at}|{client_secret}".encode()).hexdigest()

@@ -150,7 +150,8 @@ class Authenticator:
         self._cache_seconds = settings.auth_cache_seconds
         self._max_cached = max_cached
         # A per-process key: the cache's digests are worthless outside this process.
-        self._digest_key = os.urandom(32)
+        # Keyed once: every digest copies this state instead of keying again (on every request, twice).
+        self._keyed = hmac.new(os.urandom(32), digestmod=hashlib.sha256)
         self._cache: OrderedDict[bytes, tuple[Application, float]] = OrderedDict()
         self._per_client: FailureWindow[tuple[str, str]] = FailureWindow(
             settings.auth_failures_per_minute, max_keys=max_tracked_sources
@@ -190,9 +191,9 @@ class Authenticator:
 
     def _digest(self, client_id: str, client_secret: str) -> bytes:
         """The fast keyed digest remembered verifications are kept under (never the secret itself)."""
-        return hmac.new(
-            self._digest_key, f"{len(client_id)}:{client_id}{client_secret}".encode(), hashlib.sha256
-        ).digest()
+        keyed = self._keyed.copy()
+        keyed.update(f"{len(client_id)}:{client_id}{client_secret}".encode())
+        return keyed.digest()
 
     def remembers(self, client_id: str, client_secret: str) -> bool:
         """Whether these credentials were verified a moment ago (no hash, no store read, no throttle)."""

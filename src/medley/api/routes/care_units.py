@@ -6,11 +6,13 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response
+from pydantic import TypeAdapter
 
 from medley.api.deps import CallerDep, CareUnitId, ConnectorDep, EmrPath, RuntimeDep
 from medley.api.freshness import freshness_headers
 from medley.api.moments import Moment
 from medley.api.problem import problem_responses
+from medley.api.rendered import RenderedOnce
 from medley.api.route_class import GatewayRoute
 from medley.api.schemas import Emr
 from medley.connectors.registry import capabilities_of, known_emrs
@@ -41,10 +43,20 @@ async def list_emrs(runtime: RuntimeDep, caller: CallerDep) -> list[Emr]:
     ]
 
 
-@router.get("/emrs/{emr}/care-units", tags=["Care units"], responses=problem_responses(), summary="List care units")
-async def list_care_units(connector: ConnectorDep) -> list[CareUnit]:
+_CARE_UNITS = RenderedOnce(TypeAdapter(list[CareUnit]))
+
+
+@router.get(
+    "/emrs/{emr}/care-units",
+    tags=["Care units"],
+    response_model=list[CareUnit],
+    responses=problem_responses(),
+    summary="List care units",
+)
+async def list_care_units(connector: ConnectorDep) -> Response:
     """The clinics (Cliniko businesses) of the connected account: the entry point of every workflow."""
-    return await connector.list_care_units()
+    # The first read of every client: rendered once per reference snapshot, not once per request.
+    return Response(_CARE_UNITS.json(await connector.list_care_units()), media_type="application/json")
 
 
 @router.get(P + "/resources", tags=["Resources"], responses=problem_responses(), summary="List resources")

@@ -164,7 +164,7 @@ class ClinikoConnector:
             )
             shared = SharedPractice(settings.redis_url, cache_namespace)
         self._mirror = mirror
-        self._care_units: tuple[Practice, dict[str, CareUnit]] | None = None
+        self._care_units: tuple[Practice, dict[str, CareUnit], list[CareUnit]] | None = None
         self._reference = ReferenceCache(
             client,
             settings.reference_cache_seconds,
@@ -216,20 +216,21 @@ class ClinikoConnector:
 
     # ---- reference data ------------------------------------------------------------------------
 
-    async def _mapped_care_units(self) -> tuple[Practice, dict[str, CareUnit]]:
+    async def _mapped_care_units(self) -> tuple[Practice, dict[str, CareUnit], list[CareUnit]]:
         practice = await self._reference.get()
-        # Mapped once per snapshot: the read every client makes first, and every timeslot read names one.
+        # Mapped once per snapshot: the read every client makes first, and every timeslot read names one. The
+        # list is the same object for the whole snapshot, so its JSON is rendered once too (``api.rendered``).
         mapped = self._care_units
         if mapped is None or mapped[0] is not practice:
             units = [mapping.care_unit_from_business(b) for b in practice.businesses.values()]
-            mapped = self._care_units = (practice, {unit.id: unit for unit in units})
+            mapped = self._care_units = (practice, {unit.id: unit for unit in units}, units)
         return mapped
 
     async def list_care_units(self) -> list[CareUnit]:
-        return list((await self._mapped_care_units())[1].values())
+        return (await self._mapped_care_units())[2]
 
     async def get_care_unit(self, care_unit_id: str) -> CareUnit:
-        practice, units = await self._mapped_care_units()
+        practice, units, _ = await self._mapped_care_units()
         if care_unit_id not in units:
             practice.business(care_unit_id)  # the usual 404: every business of this snapshot is mapped
         return units[care_unit_id]
