@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 
 from bench.harness import GATEWAY_HEADERS, Timings, medley_process
+from bench.read_path import wait_until_settled
 from medley.sandbox.cliniko.seed_data import cliniko_id
 from tests.integrity.deployment import EMULATOR_ENV, MASTER_KEY, live_app
 from tests.support.server import running_medley
@@ -172,6 +173,9 @@ def main() -> None:
     ) as client:
         if not args.no_mirror:
             print(f"mirror live after {wait_for_mirror(client, headers=headers):.1f} s")
+            # Steady state: the sandbox's Acuity connection reads weeks of availability after start (its cold
+            # start is measured apart: `bench.mirror_freshness`, the first line above).
+            print(f"background sync settled after {wait_until_settled(url):.0f} s more")
         api = f"/api/emrs/cliniko/care-units/{cliniko_id(1001)}"
         patient = client.post(
             api + "/patients",

@@ -231,7 +231,7 @@ def _banner(settings: Settings, host: str, port: int) -> str:
     return "\n".join(lines)
 
 
-GIL_SWITCH_SECONDS = 0.0005
+GIL_SWITCH_SECONDS = 0.0001
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
@@ -240,6 +240,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     print(_banner(settings, host, port), flush=True)
     # SQLite runs in threads (aiosqlite) that need the interpreter lock for every call: while the event loop is
     # busy (a read storm), each of them waited up to the default 5 ms switch interval, many times per booking.
+    # 0.1 ms rather than 0.5 ms: a storm's bookings p95 1.27 s -> 0.81 s, and reads faster too (bench/).
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     # uvicorn's own access log prints query strings, which may carry patient data: ours does not.
     uvicorn.run(
