@@ -57,10 +57,13 @@ def wait_until_settled(url: str, timeout: float = 240.0) -> float:
     """Wait until the background sync has warmed every mirror (the sandbox's Acuity connection reads weeks of
     availability at first): a read path measured meanwhile would count that work too. Returns the wait."""
     began = time.monotonic()
-    calls = -1.0
+    calls: float | None = None
+    quiet = 0
     while time.monotonic() - began < timeout:
         now = sum(float(v) for v in _UPSTREAM.findall(httpx.get(url + "/metrics").text))
-        if 0 <= now - calls <= 3:
+        # Settled: two 5-second spells in a row with at most 3 upstream calls each (the warm-up comes in bursts).
+        quiet = quiet + 1 if calls is not None and now - calls <= 3 else 0
+        if quiet >= 2:
             break
         calls = now
         time.sleep(5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -98,7 +99,8 @@ def _check_master_key(settings: Settings) -> None:
     logger.warning("MEDLEY_MASTER_KEY is the development default: fine for the sandbox, never for real credentials")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, long_lived: bool = False) -> FastAPI:
+    """The gateway; ``long_lived`` (``medley serve``) also takes what start-up built out of the collector's sight."""
     settings = settings or load_settings()
     _check_master_key(settings)
     # The emulators run on a loop of their own (``sandbox.own_loop``), as a remote EHR on its own server would.
@@ -136,6 +138,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # An embedded emulator with webhooks (Acuity's) delivers them to this app in-process (``sync.push``).
         sandboxes.deliver_webhooks_to(GATEWAY_INTERNAL_HOST, app)
         app.state.mirror = mirror
+        if long_lived:
+            # What start-up built (the framework, the routes and their schemas, the emulators) lives as long as
+            # the process: frozen, full collections no longer walk it (each took 150 ms, now 20 ms; bench/).
+            gc.collect()
+            gc.freeze()
         # The scheduling mirror's sync runs in this process too (and in any `medley worker`), under leases.
         syncing = (
             asyncio.create_task(SyncSupervisor(store, settings, connectors).run(), name="medley-sync")
@@ -244,7 +251,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     # uvicorn's own access log prints query strings, which may carry patient data: ours does not.
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, long_lived=True),
         host=host,
         port=port,
         access_log=False,
