@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist workers: one more than the cores, as most tests wait on servers and timers (on 2 cores: 7 min
 # instead of 9.5); `make test PYTEST_WORKERS=0` runs in one process.
-PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
+PYTEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)) + 1)')
 
 .PHONY: run test lint typecheck pytest sandbox bench clean
 

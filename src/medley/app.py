@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None, *, long_lived: bool = False) ->
             inbound=InboundPushes(store, settings, connectors, mirror),
         )
         # An embedded emulator with webhooks (Acuity's) delivers them to this app in-process (``sync.push``).
-        sandboxes.deliver_webhooks_to(GATEWAY_INTERNAL_HOST, app)
+        await sandboxes.deliver_webhooks_to(GATEWAY_INTERNAL_HOST, app)
         app.state.mirror = mirror
         if long_lived:
             # What start-up built (the framework, the routes and their schemas, the emulators) lives as long as

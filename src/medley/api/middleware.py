@@ -94,6 +94,13 @@ class RequestContextMiddleware:
         received = 0
         body_deadline: float | None = None
         body_done = False
+        # A verified caller's write narrows reads to one at a time (admission.py), once its body has arrived: only
+        # a verified one, so made-up credentials cannot slow everyone's reads, nor can a body sent slowly.
+        writing = (
+            self.admission.writing()
+            if self.admission is not None and private and scope.get("method") not in _READS and _known(scope)
+            else None
+        )
 
         async def receive_within_limit() -> Message:
             # A body without a Content-Length (chunked) is counted as it streams in; the exception reaches the
@@ -120,6 +127,8 @@ class RequestContextMiddleware:
                 body_done = not message.get("more_body", False)
             else:
                 body_done = True
+            if body_done and writing is not None:
+                writing.begin()
             return message
 
         async def send_with_id(message: Message) -> None:
@@ -132,18 +141,17 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if self.admission is not None and private and scope.get("method") not in _READS and _known(scope):
-                # While it runs, reads take turns one at a time (admission.py); only a verified caller's write
-                # narrows them, so made-up credentials cannot slow everyone's reads.
-                async with self.admission.writing():
-                    await self.app(scope, receive_within_limit, send_with_id)
-            elif self.admission is not None and private and _known(scope):
+            if writing is not None:
+                await self.app(scope, receive_within_limit, send_with_id)
+            elif self.admission is not None and private and scope.get("method") in _READS and _known(scope):
                 # Reads take turns (admission.py), so a storm of them cannot hold a booking's every await.
                 async with self.admission.admitted():
                     await self.app(scope, receive_within_limit, send_with_id)
             else:
                 await self.app(scope, receive_within_limit, send_with_id)
         finally:
+            if writing is not None:
+                writing.end()
             template = getattr(scope.get("route"), "path", None) or "<unmatched>"
             seconds = time.perf_counter() - started
             count_request(template, str(scope.get("method", "")), status, seconds)

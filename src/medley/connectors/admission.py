@@ -35,12 +35,15 @@ class Admission:
         return _Admitted(self)
 
     def writing(self) -> _Writing:
-        """Mark the block (a write request) in flight: reads admitted meanwhile take turns one at a time."""
+        """A write request in flight (a context manager, or ``begin``/``end``): reads admitted meanwhile take
+        turns one at a time."""
         return _Writing(self)
 
-    async def _enter(self, hold: _Hold) -> None:
+    async def _enter(self, hold: _Hold, *, arriving: bool = True) -> None:
         await self._places.acquire()
-        if self.writes:
+        # Only reads arriving narrow to one at a time: one coming back from the EHR must not wait for the single
+        # turn, which a read waiting for its answer (a coalesced load) may hold.
+        if arriving and self.writes:
             try:
                 await self._single.acquire()
             except BaseException:
@@ -79,16 +82,30 @@ class _Admitted:
 
 
 class _Writing:
-    __slots__ = ("_admission",)
+    """A write in flight, from ``begin`` (once its body has arrived: a slow body must not narrow everyone's reads
+    meanwhile) to ``end``; both may be called more than once."""
+
+    __slots__ = ("_admission", "_counted")
 
     def __init__(self, admission: Admission) -> None:
         self._admission = admission
+        self._counted = False
+
+    def begin(self) -> None:
+        if not self._counted:
+            self._counted = True
+            self._admission.writes += 1
+
+    def end(self) -> None:
+        if self._counted:
+            self._counted = False
+            self._admission.writes -= 1
 
     async def __aenter__(self) -> None:
-        self._admission.writes += 1
+        self.begin()
 
     async def __aexit__(self, *_: object) -> None:
-        self._admission.writes -= 1
+        self.end()
 
 
 class _Hold:
@@ -106,9 +123,12 @@ _held: ContextVar[_Hold | None] = ContextVar("medley_admission", default=None)
 
 @asynccontextmanager
 async def stepping_aside() -> AsyncIterator[None]:
-    """Give the current request's place back while the block waits (on the EHR), and take one again after.
+    """Give the current request's place back while the block waits (on the EHR, or on another request's load from
+    the EHR), and take one again after.
 
-    Taking it again may wait behind other reads, fairly; a request without a place is not affected."""
+    Taking it again may wait behind other reads, fairly; a request without a place is not affected. Every wait on
+    another request's upstream work must be inside one: that request steps aside while it waits upstream, and if
+    its waiters kept their places it could find none to come back to."""
     hold = _held.get()
     if hold is None or not hold.holding:
         yield
@@ -117,4 +137,18 @@ async def stepping_aside() -> AsyncIterator[None]:
     try:
         yield
     finally:
-        await hold.admission._enter(hold)
+        await hold.admission._enter(hold, arriving=False)
+
+
+async def acquire_stepping_aside(lock: asyncio.Lock) -> None:
+    """Take ``lock``, stepping aside while waiting for it: its holder may be loading from the EHR, stepped aside
+    itself. The caller releases it; it is not held if this raises (cancelled while taking the place back)."""
+    acquired = False
+    try:
+        async with stepping_aside():
+            await lock.acquire()
+            acquired = True
+    except BaseException:
+        if acquired:
+            lock.release()
+        raise

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -56,13 +56,15 @@ class LoopTransport(httpx.AsyncBaseTransport):
 
 class LoopApp:
     """An ASGI app that runs on another event loop: mounted in the gateway, it serves there, and each message
-    it receives or sends crosses back to the server's connection on the gateway's loop."""
+    it receives or sends crosses back to the server's connection on the gateway's loop. ``loop`` is asked at
+    each request: the other loop starts with the gateway's lifespan, after the app is mounted."""
 
-    def __init__(self, app: ASGIApp, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, app: ASGIApp, loop: Callable[[], asyncio.AbstractEventLoop]) -> None:
         self._app = app
         self._loop = loop
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        there = self._loop()
         here = asyncio.get_running_loop()
 
         async def receive_here() -> Message:
@@ -71,7 +73,7 @@ class LoopApp:
         async def send_here(message: Message) -> None:
             await run_on(here, _awaited(send(message)))
 
-        await run_on(self._loop, _awaited(self._app(scope, receive_here, send_here)))
+        await run_on(there, _awaited(self._app(scope, receive_here, send_here)))
 
 
 async def _awaited(work: Awaitable[T]) -> T:
@@ -85,47 +87,74 @@ class EmbeddedSandboxes:
 
     def __init__(self, emulators: Mapping[str, Emulator]) -> None:
         self.emulators = dict(emulators)
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._serve_forever, name="medley-sandbox", daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
 
-    def _serve_forever(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_forever()
-        finally:
-            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-            self._loop.close()
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The emulators' loop; refused (a 500, never a request left hanging) unless they are started."""
+        if self._loop is None or self._thread is None or not self._thread.is_alive():
+            raise RuntimeError("the embedded sandbox is not running")
+        return self._loop
 
     async def start(self) -> None:
-        """Start the loop's thread, then every emulator on it (migrate, seed)."""
-        if self.emulators:
-            self._thread.start()
+        """Start the loop's thread, then every emulator on it (migrate, seed); all stopped again on failure."""
+        if not self.emulators:
+            return
+        loop = self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=_serve_forever, args=(loop,), name="medley-sandbox", daemon=True)
+        self._thread.start()
+        try:
             for emulator in self.emulators.values():
-                await run_on(self._loop, emulator.start())
+                await run_on(loop, emulator.start())
+        except BaseException:
+            await self.stop()
+            raise
 
     async def stop(self) -> None:
-        """Stop every emulator on its loop, then the loop and its thread."""
-        if not self._thread.is_alive():
+        """Stop every emulator on its loop, then the loop (cancelling what still runs there) and its thread."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None or not thread.is_alive():
             return
         try:
             for emulator in self.emulators.values():
-                await run_on(self._loop, emulator.stop())
+                await run_on(loop, emulator.stop())
         finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            await asyncio.to_thread(self._thread.join)
+            loop.call_soon_threadsafe(loop.stop)
+            await asyncio.to_thread(thread.join)
+            self._loop = self._thread = None
 
     def transports(self) -> dict[str, httpx.AsyncBaseTransport]:
-        """What the gateway's connectors reach each emulator through, by EHR code."""
-        return {code: LoopTransport(emulator.app, self._loop) for code, emulator in self.emulators.items()}
+        """What the gateway's connectors reach each emulator through, by EHR code (once started)."""
+        return {code: LoopTransport(emulator.app, self.loop()) for code, emulator in self.emulators.items()}
 
     def mountable(self, code: str) -> ASGIApp:
         """The emulator of ``code`` as an app the gateway can mount (``/sandbox/<code>``)."""
-        return LoopApp(self.emulators[code].app, self._loop)
+        return LoopApp(self.emulators[code].app, self.loop)
 
-    def deliver_webhooks_to(self, host: str, app: ASGIApp) -> None:
-        """Webhooks an emulator sends to ``host`` reach ``app`` on the calling loop (the gateway's), in-process."""
+    async def deliver_webhooks_to(self, host: str, app: ASGIApp) -> None:
+        """Webhooks an emulator sends to ``host`` reach ``app`` on the calling loop (the gateway's), in-process;
+        registered on the emulators' loop, where deliveries read the routes."""
         here = asyncio.get_running_loop()
         for emulator in self.emulators.values():
             route_webhooks = getattr(emulator, "route_webhooks", None)
             if route_webhooks is not None:
-                route_webhooks(host, LoopTransport(app, here))
+                await run_on(self.loop(), _called(route_webhooks, host, LoopTransport(app, here)))
+
+
+async def _called(function: Callable[..., object], *args: object) -> None:
+    function(*args)
+
+
+def _serve_forever(loop: asyncio.AbstractEventLoop) -> None:
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_forever()
+    finally:
+        # As ``asyncio.run`` ends: what still runs is cancelled and awaited, so nothing waits on it for ever.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()

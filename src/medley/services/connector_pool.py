@@ -6,7 +6,6 @@ Reuse matters: a connector owns its HTTP connection pool and its short reference
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import logging
 import time
@@ -184,7 +183,8 @@ class ConnectorPool:
 
     def _fingerprint(self, connection: Connection, client_secret: str) -> str:
         # The secret is part of the key so a wrong secret can never reuse a connector built with the right one.
-        return _fingerprint(connection.id, connection.created_at.timestamp(), client_secret)
+        material = f"{connection.id}|{connection.created_at.timestamp()}|{client_secret}"
+        return hashlib.sha256(material.encode()).hexdigest()
 
     def _build(self, connection: Connection, client_secret: str) -> Connector:
         try:
@@ -244,8 +244,3 @@ class ConnectorPool:
         for connector in connectors:
             await connector.aclose()
 
-
-@functools.lru_cache(maxsize=1024)
-def _fingerprint(connection_id: str, created_at: float, client_secret: str) -> str:
-    """Remembered: it is on every request, and the same few connections and secrets come again and again."""
-    return hashlib.sha256(f"{connection_id}|{created_at}|{client_secret}".encode()).hexdigest()

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from medley.connectors.acuity import mapping
 from medley.connectors.acuity.client import AcuityClient
+from medley.connectors.admission import acquire_stepping_aside
 from medley.domain.errors import DetailCode, MedleyError
 from medley.domain.models import CareUnit
 
@@ -115,12 +116,15 @@ class PracticeCache:
     async def get(self) -> Practice:
         if self._practice is not None and self._clock() < self._expires_at:
             return self._practice
-        async with self._lock:
+        await acquire_stepping_aside(self._lock)  # the holder may be waiting for Acuity, stepped aside
+        try:
             if self._practice is not None and self._clock() < self._expires_at:
                 return self._practice
             self._practice = await load_practice(self._client)
             self._expires_at = self._clock() + self._ttl
             return self._practice
+        finally:
+            self._lock.release()
 
 
 def services_of(practice: Practice, care_unit_id: str) -> list[tuple[JsonObject, list[str]]]:

@@ -24,6 +24,7 @@ from typing import Generic, TypeVar
 from medley.connectors.acuity import mapping
 from medley.connectors.acuity.client import AcuityClient
 from medley.connectors.acuity.practice import Practice
+from medley.connectors.admission import stepping_aside
 from medley.connectors.rate_budget import rate_limited
 from medley.domain.models import Timeslot
 
@@ -54,7 +55,8 @@ class Remembered(Generic[V]):
             return entry[1]
         pending = self._loading.get(key)
         if pending is not None and not fresh:
-            return await asyncio.shield(pending)
+            async with stepping_aside():  # its loader steps aside upstream: never hold a place it needs back
+                return await asyncio.shield(pending)
         future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
         self._loading[key] = future
         try:

@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from medley.connectors.admission import acquire_stepping_aside
 from medley.connectors.cliniko.client import ClinikoClient, JsonObject
 from medley.connectors.cliniko.mapping import linked_id, record_id, text
 from medley.connectors.redis_client import REDIS_ERRORS, RedisOutage, redis_client
@@ -272,27 +273,33 @@ class ReferenceCache:
         practice = self._current()
         if practice is not None:
             return practice
-        async with self._lock:
-            # Someone else may have reloaded while we waited for the lock.
-            practice = self._current()
-            if practice is not None:
-                return practice
-            mirrored = await self._from_mirror()
-            if mirrored is not None:
-                self._practice = mirrored
-                self._expires_at = self._clock() + self._ttl
-                return mirrored
-            stored = await self._shared.read() if self._shared is not None else None
-            if stored is not None:
-                practice, seconds_left = stored
-                self._expires_at = self._clock() + min(seconds_left, self._ttl)
-            else:
-                practice = await load_practice(self._client)
-                self._expires_at = self._clock() + self._ttl
-                if self._shared is not None:
-                    await self._shared.write(practice, self._ttl)
-            self._practice = practice
+        await acquire_stepping_aside(self._lock)
+        try:
+            return await self._load()
+        finally:
+            self._lock.release()
+
+    async def _load(self) -> Practice:
+        # Someone else may have reloaded while we waited for the lock.
+        practice = self._current()
+        if practice is not None:
             return practice
+        mirrored = await self._from_mirror()
+        if mirrored is not None:
+            self._practice = mirrored
+            self._expires_at = self._clock() + self._ttl
+            return mirrored
+        stored = await self._shared.read() if self._shared is not None else None
+        if stored is not None:
+            practice, seconds_left = stored
+            self._expires_at = self._clock() + min(seconds_left, self._ttl)
+        else:
+            practice = await load_practice(self._client)
+            self._expires_at = self._clock() + self._ttl
+            if self._shared is not None:
+                await self._shared.write(practice, self._ttl)
+        self._practice = practice
+        return practice
 
     async def _from_mirror(self) -> Practice | None:
         if self._source is None:

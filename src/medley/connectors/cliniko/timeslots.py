@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, timedelta
 
+from medley.connectors.admission import stepping_aside
 from medley.connectors.cliniko import mapping
 from medley.connectors.cliniko.client import ClinikoClient, QueryParams
 from medley.connectors.cliniko.errors import ClinikoNotFound
@@ -163,7 +164,8 @@ class _InFlight:
     ) -> list[datetime] | None:
         pending = self._loads.get(key)
         if pending is not None:
-            return await asyncio.shield(pending)
+            async with stepping_aside():  # its loader steps aside upstream: never hold a place it needs back
+                return await asyncio.shield(pending)
         future: asyncio.Future[list[datetime] | None] = asyncio.get_running_loop().create_future()
         self._loads[key] = future
         try:
