@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from medley.connectors.sync_source import FreeDay
-from medley.events.transactions import read_then_write
+from medley.events.transactions import locked, read_then_write
 from medley.store.database import Store
 from medley.store.tables import MirrorConnectionRow, MirrorFreeDayRow
 
@@ -70,7 +70,7 @@ async def touch(
         MirrorFreeDayRow.day >= low.date(),
         MirrorFreeDayRow.day <= high.date(),
     )
-    rows = (await session.scalars(_locked(session, statement))).all()
+    rows = (await session.scalars(locked(session, statement))).all()
     if not rows:
         return
     now = datetime.now(UTC)
@@ -152,7 +152,7 @@ async def store_days(store: Store, connection_id: str, days: Iterable[FreeDay], 
             MirrorFreeDayRow.day >= min(d.day for d in fresh),
             MirrorFreeDayRow.day <= max(d.day for d in fresh),
         )
-        existing = {_key(row): row for row in await session.scalars(_locked(session, statement))}
+        existing = {_key(row): row for row in await session.scalars(locked(session, statement))}
         for free in fresh:
             offering = free.offering
             starts = [[int(moment.timestamp()), seats] for moment, seats in free.starts if seats > 0]
@@ -205,11 +205,6 @@ async def drop_days(store: Store, connection_id: str, *, before: date, offered: 
         if gone or int(getattr(dropped, "rowcount", 0) or 0):
             await _bump(session, connection_id)
 
-
-def _locked(session: AsyncSession, statement: Select[MirrorFreeDayRow]) -> Select[MirrorFreeDayRow]:
-    """On PostgreSQL the rows are locked, so a mark made while a read was stored is never lost (the later
-    writer sees the earlier one's commit)."""
-    return statement.with_for_update() if session.get_bind().dialect.name == "postgresql" else statement
 
 
 async def load_days(

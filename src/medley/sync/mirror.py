@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from medley.connectors.sync_source import Booking, BookingLimits, Offering, Opening, Reference, WeeklyPeriod
 from medley.events.changes import AppointmentState, appointment_change
 from medley.events.recorder import record_event
-from medley.events.transactions import read_then_write
+from medley.events.transactions import locked, read_then_write
 from medley.store.database import Store
 from medley.store.tables import (
     MirrorBookingRow,
@@ -258,7 +258,6 @@ async def _existing(
 ) -> dict[tuple[str, str], MirrorBookingRow]:
     """The stored rows of these bookings, a few queries for any number (locked on PostgreSQL, so a concurrent
     writer of the same booking waits and then sees this transaction's version)."""
-    locking = session.get_bind().dialect.name == "postgresql"
     found: dict[tuple[str, str], MirrorBookingRow] = {}
     ids = sorted({b.booking_id for b in bookings})
     for offset in range(0, len(ids), _BATCH):
@@ -266,9 +265,7 @@ async def _existing(
             MirrorBookingRow.connection_id == connection_id,
             MirrorBookingRow.booking_id.in_(ids[offset : offset + _BATCH]),
         )
-        if locking:
-            statement = statement.with_for_update()
-        for row in await session.scalars(statement):
+        for row in await session.scalars(locked(session, statement)):
             found[(row.kind, row.booking_id)] = row
     return found
 
