@@ -33,8 +33,7 @@ _CLIENT_SECRET = CLIENT_SECRET_HEADER.encode()
 
 
 def _known(scope: Scope) -> bool:
-    """Whether the request's credentials were verified a moment ago. Only such reads take turns: a first login
-    (or a flood of made-up credentials, which the authenticator throttles) must not queue behind reads."""
+    """Whether the request's credentials were verified a moment ago: only such requests take part in admission."""
     runtime = getattr(getattr(scope.get("app"), "state", None), "runtime", None)
     if runtime is None:
         return False
@@ -94,13 +93,11 @@ class RequestContextMiddleware:
         received = 0
         body_deadline: float | None = None
         body_done = False
-        # A verified caller's write narrows reads to one at a time (admission.py), once its body has arrived: only
-        # a verified one, so made-up credentials cannot slow everyone's reads, nor can a body sent slowly.
-        writing = (
-            self.admission.writing()
-            if self.admission is not None and private and scope.get("method") not in _READS and _known(scope)
-            else None
-        )
+        # Only a verified caller's requests take part in admission (admission.py): a first login must not queue
+        # behind reads, nor can made-up credentials slow everyone's. Its reads take turns; its writes narrow the
+        # turns to one at a time once their body has arrived (a body sent slowly narrows nothing).
+        admission = self.admission if self.admission is not None and private and _known(scope) else None
+        writing = admission.writing() if admission is not None and scope.get("method") not in _READS else None
 
         async def receive_within_limit() -> Message:
             # A body without a Content-Length (chunked) is counted as it streams in; the exception reaches the
@@ -141,11 +138,9 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if writing is not None:
-                await self.app(scope, receive_within_limit, send_with_id)
-            elif self.admission is not None and private and scope.get("method") in _READS and _known(scope):
-                # Reads take turns (admission.py), so a storm of them cannot hold a booking's every await.
-                async with self.admission.admitted():
+            if admission is not None and writing is None:
+                # Reads take turns, so a storm of them cannot hold a booking's every await.
+                async with admission.admitted():
                     await self.app(scope, receive_within_limit, send_with_id)
             else:
                 await self.app(scope, receive_within_limit, send_with_id)

@@ -243,4 +243,3 @@ class ConnectorPool:
             self._pushed.clear()
         for connector in connectors:
             await connector.aclose()
-
